@@ -1,0 +1,1 @@
+"""llmops: a self-hosted LLMOps pipeline built as Prefect flows."""

@@ -1,0 +1,179 @@
+"""The `llmops` command line. Heavy libraries are imported inside commands so --help stays fast."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from llmops.offline import apply_offline_defaults
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+
+
+class LogFormat(StrEnum):
+    auto = "auto"
+    litellm = "litellm"
+    otel = "otel"
+    langfuse = "langfuse"
+    openai_batch = "openai-batch"
+    helicone = "helicone"
+    generic = "generic"
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def _fail(message: str) -> None:
+    typer.secho(f"error: {message}", fg="red", err=True)
+    raise typer.Exit(2)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="log files or folders")],
+    log_format: Annotated[LogFormat, typer.Option("--format", help="log format")] = LogFormat.auto,
+) -> None:
+    """Read log batches (JSON, JSONL, CSV, Parquet) into the lake's llm_calls table."""
+    from rich.console import Console
+    from rich.progress import track
+    from rich.table import Table
+
+    from llmops.errors import LlmopsError
+    from llmops.ingest import discover, ingest_file, price_book
+    from llmops.settings import get_settings
+
+    settings = get_settings()
+    console = Console()
+    try:
+        files = discover(paths)
+        book = price_book(settings)
+        results = [
+            ingest_file(f, settings, log_format.value, book)
+            for f in track(files, description="ingesting", console=console, transient=True)
+        ]
+    except LlmopsError as exc:
+        _fail(str(exc))
+        return
+    table = Table("file", "format", "records", "accepted", "quarantined", "unpriced")
+    for r in results:
+        table.add_row(
+            Path(r.file).name,
+            r.format,
+            *(str(x) for x in (r.records, r.accepted, r.quarantined, r.unpriced)),
+        )
+    console.print(table)
+    total_q = sum(r.quarantined for r in results)
+    console.print(
+        f"{len(results)} file(s): {sum(r.accepted for r in results):,} accepted, "
+        f"{total_q:,} quarantined, {sum(r.unpriced for r in results):,} unpriced"
+    )
+    reasons: dict[str, int] = {}
+    for r in results:
+        for k, v in r.reasons.items():
+            reasons[k] = reasons.get(k, 0) + v
+    for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]):
+        console.print(f"  quarantined ×{count}: {reason}")
+    models = sorted({m for r in results for m in r.unpriced_models})
+    if models:
+        console.print(f"  unpriced models (add them to the prices file): {', '.join(models)}")
+
+
+@app.command()
+def rollup() -> None:
+    """Recompute cost rollups and alerts from the lake (without Prefect) and print them."""
+    from rich.console import Console
+    from rich.markdown import Markdown
+
+    from llmops.costs import run_rollup
+    from llmops.reports import cost_report
+    from llmops.settings import get_settings
+
+    Console().print(Markdown(cost_report(run_rollup(get_settings()), days=14)))
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="SQL over the lake views (llm_calls, alerts, ...)")],
+    output: Annotated[OutputFormat, typer.Option("--output", "-o")] = OutputFormat.table,
+    limit: Annotated[int, typer.Option(help="rows to print in table mode")] = 50,
+) -> None:
+    """Run SQL against the warehouse views and print the result (table, csv or json)."""
+    import duckdb
+
+    from llmops.settings import get_settings
+    from llmops.warehouse import connect
+
+    con = connect(get_settings().lake_dir)
+    try:
+        df = con.sql(query).pl()
+    except duckdb.Error as exc:
+        _fail(str(exc))
+        return
+    if output is OutputFormat.csv:
+        sys.stdout.write(df.write_csv())
+    elif output is OutputFormat.json:
+        sys.stdout.write(df.write_json() + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*df.columns)
+        for row in df.head(limit).iter_rows():
+            table.add_row(*("" if v is None else str(v) for v in row))
+        Console().print(table)
+        if df.height > limit:
+            typer.echo(f"({df.height} rows, {limit} shown; use -o csv for all)")
+
+
+@app.command("simulate-traffic")
+def simulate_traffic(
+    out: Annotated[Path, typer.Option("--out", help="folder to write log batches to")],
+    days: Annotated[int, typer.Option(help="days of traffic")] = 30,
+    calls_per_day: Annotated[int, typer.Option(help="calls per day across features")] = 2000,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same files)")] = 7,
+) -> None:
+    """Write realistic multi-format log batches with planted anomalies (see _planted.json)."""
+    from llmops.traffic import generate_traffic
+
+    manifest = generate_traffic(out, days=days, calls_per_day=calls_per_day, seed=seed)
+    typer.echo(
+        f"wrote {len(manifest.files)} files ({manifest.records_written:,} records) to {out}; "
+        f"planted anomalies in {out / '_planted.json'}"
+    )
+
+
+@app.command()
+def warehouse() -> None:
+    """(Re)build warehouse.duckdb: documented views over the lake for analysts."""
+    from llmops.settings import get_settings
+    from llmops.warehouse import build_warehouse
+
+    s = get_settings()
+    ok = build_warehouse(s.warehouse_path, s.lake_dir)
+    typer.echo(
+        f"{s.warehouse_path} {'ready' if ok else 'is held open by another process; views unchanged'}"
+    )
+
+
+@app.command()
+def demo(
+    days: Annotated[int, typer.Option(help="days of traffic")] = 30,
+    calls_per_day: Annotated[int, typer.Option(help="calls per day")] = 2000,
+) -> None:
+    """Start a local Prefect server if needed, generate traffic and run every pipeline."""
+    from llmops.demo import run_demo
+
+    run_demo(days=days, calls_per_day=calls_per_day)
+
+
+def main() -> None:
+    """Entry point: offline defaults first, then the command."""
+    apply_offline_defaults()
+    app()

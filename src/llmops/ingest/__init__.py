@@ -1,0 +1,195 @@
+"""Log ingest: any supported file and format in, llm_calls + quarantine batches in the lake."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+from pydantic import BaseModel
+
+from llmops.arrow_schema import all_schemas, arrow_schema
+from llmops.errors import IngestError
+from llmops.ingest import readers
+from llmops.ingest.detect import detect, sample_lines
+from llmops.ingest.formats import FORMATS
+from llmops.ingest.normalize import Normalizer
+from llmops.lake import BatchWriter, ensure_lake, file_digest, table_dir, write_table
+from llmops.pricing import PriceBook, load_overrides
+from llmops.schema import BATCHES, LLM_CALLS, QUARANTINE
+from llmops.settings import Settings
+
+__all__ = ["BatchResult", "discover", "ingest_file", "ingest_paths", "price_book"]
+
+
+class BatchResult(BaseModel):
+    """What one file's ingest did."""
+
+    file: str
+    batch_id: str
+    format: str
+    records: int
+    accepted: int
+    quarantined: int
+    unpriced: int
+    reasons: dict[str, int]
+    unpriced_models: list[str]
+
+
+def price_book(settings: Settings) -> PriceBook:
+    """Price book from litellm's map plus the configured override file."""
+    return PriceBook(load_overrides(settings.prices_file))
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files to ingest: given files, and supported files under given folders (skip _x, .x)."""
+    out: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise IngestError(f"{path}: no such file or folder")
+        if path.is_dir():
+            for f in sorted(path.rglob("*")):
+                rel = f.relative_to(path).parts
+                if (
+                    f.is_file()
+                    and not any(p.startswith(("_", ".")) for p in rel)
+                    and (f.suffix.lower() in readers.SUPPORTED_SUFFIXES)
+                ):
+                    out.append(f)
+        else:
+            out.append(path)
+    return out
+
+
+def _open(path: Path, fmt: str, chunk_bytes: int) -> tuple[str, Iterator[pa.Table]]:
+    """Detect (unless given) the format and return the chunk stream of a file."""
+    kind = readers.file_kind(path)
+    if kind == "json" and readers.looks_like_jsonl(path):
+        kind = "jsonl"
+    if kind == "json":
+        records = readers.records_from_document(readers.load_json_document(path))
+        sample = [r for _, r in records[:50]]
+        chunks: Iterator[pa.Table] = iter([readers.chunk_from_records(records)] if records else [])
+    else:
+        stream = {
+            "jsonl": lambda: readers.read_jsonl(path, chunk_bytes),
+            "csv": lambda: readers.read_csv(path),
+            "parquet": lambda: readers.read_parquet(path),
+        }[kind]()
+        first = next(stream, None)
+        if first is None:
+            return (fmt if fmt != "auto" else "generic"), iter([])
+        sample = sample_lines(first.column("line").to_pylist()[:200])
+        chunks = itertools.chain([first], stream)
+        if (
+            fmt == "auto"
+            and kind == "jsonl"
+            and sample
+            and any(
+                isinstance(s, dict) and ("batch" in s or "resourceSpans" in s) for s in sample[:5]
+            )
+        ):
+            # JSONL of envelopes (one Langfuse batch / OTLP export per line): unwrap each line.
+            chunks = _unwrap_lines(itertools.chain([first], stream))
+            sample = [r for s in sample[:5] for _, r in readers.records_from_document(s)]
+    if fmt == "auto":
+        detected = detect(sample)
+        if detected is None:
+            keys = sorted(sample[0].keys())[:12] if sample and isinstance(sample[0], dict) else []
+            raise IngestError(
+                f"{path}: cannot tell the log format from the first records (keys: {keys}); "
+                f"pass --format ({', '.join(FORMATS)})"
+            )
+        fmt = detected
+    if fmt not in FORMATS:
+        raise IngestError(f"{path}: unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return fmt, chunks
+
+
+def _unwrap_lines(chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """Each line an envelope: its records keep the line's number."""
+    import json
+
+    for chunk in chunks:
+        recs: list[tuple[int, object]] = []
+        for no, line in zip(chunk["rec_no"].to_pylist(), chunk["line"].to_pylist(), strict=True):
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                recs.append((no, line))  # re-serialized as a JSON string: quarantined downstream
+                continue
+            recs.extend((no, r) for _, r in readers.records_from_document(doc))
+        if recs:
+            yield readers.chunk_from_records(recs)
+
+
+def ingest_file(
+    path: Path, settings: Settings, fmt: str = "auto", book: PriceBook | None = None
+) -> BatchResult:
+    """Ingest one file into the lake as one batch (replacing an earlier ingest of the same bytes)."""
+    path = path.resolve()
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file")
+    lake = settings.lake_dir
+    ensure_lake(lake, all_schemas())
+    batch_id = file_digest(path)
+    fmt, chunks = _open(path, fmt, settings.ingest_chunk_bytes)
+    book = book or price_book(settings)
+    norm = Normalizer(fmt, book, settings.user_key, batch_id, str(path))
+    calls = BatchWriter(
+        table_dir(lake, "llm_calls") / f"{batch_id}.parquet", arrow_schema(LLM_CALLS)
+    )
+    bad = BatchWriter(
+        table_dir(lake, "quarantine") / f"{batch_id}.parquet", arrow_schema(QUARANTINE)
+    )
+    reasons: Counter[str] = Counter()
+    unpriced_models: set[str] = set()
+    unpriced = 0
+    try:
+        for chunk in chunks:
+            good, rejected = norm(chunk)
+            calls.write(good)
+            bad.write(rejected)
+            reasons.update(rejected["reason"].to_pylist())
+            mask = pa.compute.equal(good["cost_status"], "unpriced")
+            unpriced += pa.compute.sum(mask).as_py() or 0
+            if unpriced:
+                for row in good.filter(mask).select(["provider", "requested_model"]).to_pylist():
+                    unpriced_models.add(f"{row['provider']}/{row['requested_model']}")
+    except Exception:
+        calls.abort()
+        bad.abort()
+        raise
+    finally:
+        norm.close()
+    calls.close()
+    bad.close()
+    result = BatchResult(
+        file=str(path),
+        batch_id=batch_id,
+        format=fmt,
+        records=calls.rows + bad.rows,
+        accepted=calls.rows,
+        quarantined=bad.rows,
+        unpriced=unpriced,
+        reasons=dict(reasons.most_common()),
+        unpriced_models=sorted(unpriced_models),
+    )
+    row = {
+        k: getattr(result, k)
+        for k in ("batch_id", "records", "accepted", "quarantined", "unpriced")
+    }
+    row |= {"source_file": result.file, "source_format": fmt, "ingested_at": datetime.now(UTC)}
+    write_table(
+        lake, "batches", batch_id, pa.Table.from_pylist([row], schema=arrow_schema(BATCHES))
+    )
+    return result
+
+
+def ingest_paths(paths: Iterable[Path], settings: Settings, fmt: str = "auto") -> list[BatchResult]:
+    """Ingest every file under the given paths (each file one batch)."""
+    book = price_book(settings)
+    return [ingest_file(p, settings, fmt, book) for p in discover(paths)]

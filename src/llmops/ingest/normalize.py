@@ -1,0 +1,257 @@
+"""Normalize chunks of raw records of one format into llm_calls rows and quarantine rows (DuckDB)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from llmops.arrow_schema import arrow_schema
+from llmops.ingest.formats import MAPPINGS, RAW_FIELDS, Paths, source_field
+from llmops.pricing import PriceBook
+from llmops.schema import LLM_CALLS
+
+INT_FIELDS = ("input_tokens", "output_tokens", "cached_tokens")
+TS_FIELDS = ("started_at", "ended_at", "first_token_at")
+FLOAT_FIELDS = ("latency_ms", "reported_cost_usd")
+
+
+def _ts(expr: str) -> str:
+    """SQL: a timestamp from epoch s/ms/us/ns numbers or ISO / 'YYYY-MM-DD HH:MM:SS' text (UTC)."""
+    d = f"TRY_CAST({expr} AS DOUBLE)"
+    return (
+        f"CASE WHEN {d} IS NOT NULL THEN CASE "
+        f"WHEN {d} > 1e17 THEN to_timestamp({d} / 1e9) WHEN {d} > 1e14 THEN to_timestamp({d} / 1e6) "
+        f"WHEN {d} > 1e11 THEN to_timestamp({d} / 1e3) ELSE to_timestamp({d}) END "
+        f"ELSE TRY_CAST({expr} AS TIMESTAMPTZ) END"
+    )
+
+
+def _int(expr: str) -> str:
+    return f"coalesce(TRY_CAST({expr} AS BIGINT), TRY_CAST(TRY_CAST({expr} AS DOUBLE) AS BIGINT))"
+
+
+def _messages(expr: str, system: bool) -> str:
+    """SQL: message contents (system or non-system) of a JSON messages array, else the text."""
+    op = "=" if system else "<>"
+    msgs = f"json_extract({expr}, '$[*]')"
+    joined = (
+        f"array_to_string(list_transform(list_filter({msgs}, lambda m: coalesce(m->>'role', '') {op} "
+        f"'system'), lambda m: m->>'content'), chr(10))"
+    )
+    if system:
+        return f"CASE WHEN json_valid({expr}) AND json_type({expr}) = 'ARRAY' THEN nullif({joined}, '') END"
+    return (
+        f"CASE WHEN json_valid({expr}) AND json_type({expr}) = 'ARRAY' THEN {joined} "
+        f"ELSE {expr} END"
+    )
+
+
+def build_query(fmt: str) -> str:
+    """SQL over table `chunk(rec_no, line)` giving typed fields plus a `reason` for rejects."""
+    paths = Paths()
+    exprs = MAPPINGS[fmt](paths)
+    path_list = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths.paths) + "]"
+    raw_cols = ",\n  ".join(f"({exprs.get(f, 'NULL')})::VARCHAR AS r_{f}" for f in RAW_FIELDS)
+
+    def name(field: str) -> str:
+        return source_field(fmt, field).replace("'", "''")
+
+    checks = [
+        "CASE WHEN NOT is_json THEN CASE WHEN starts_with(line, '#csv-') "
+        "THEN substr(trim(line), 6) ELSE 'not valid JSON' END END",
+        "CASE WHEN is_json AND NOT is_object THEN 'record is not a JSON object' END",
+        f"CASE WHEN is_object AND r_requested_model IS NULL "
+        f"THEN 'missing field {name('requested_model')}' END",
+        f"CASE WHEN is_object AND r_started_at IS NULL "
+        f"THEN 'missing field {name('started_at')}' END",
+    ]
+    for f in TS_FIELDS:
+        checks.append(
+            f"CASE WHEN is_object AND r_{f} IS NOT NULL AND {f} IS NULL THEN "
+            f"format('field {name(f)}: {{}} is not a timestamp', left(r_{f}, 40)) END"
+        )
+    for f in INT_FIELDS:
+        checks.append(
+            f"CASE WHEN is_object AND r_{f} IS NOT NULL AND {f} IS NULL THEN "
+            f"format('field {name(f)}: {{}} is not an integer', left(r_{f}, 40)) "
+            f"WHEN {f} < 0 THEN format('field {name(f)}: negative count {{}}', {f}) END"
+        )
+    for f in FLOAT_FIELDS:
+        checks.append(
+            f"CASE WHEN is_object AND r_{f} IS NOT NULL AND {f} IS NULL THEN "
+            f"format('field {name(f)}: {{}} is not a number', left(r_{f}, 40)) END"
+        )
+    typed = ",\n  ".join(
+        [f"{_ts('r_' + f)} AS {f}" for f in TS_FIELDS]
+        + [f"{_int('r_' + f)} AS {f}" for f in INT_FIELDS]
+        + [f"TRY_CAST(r_{f} AS DOUBLE) AS {f}" for f in FLOAT_FIELDS]
+    )
+    return f"""
+WITH src AS (
+  SELECT rec_no, line, json_valid(line) AS is_json FROM chunk WHERE trim(line) <> ''
+), ext AS (
+  SELECT rec_no, line, is_json, is_json AND json_type(line) = 'OBJECT' AS is_object,
+    CASE WHEN is_json AND json_type(line) = 'OBJECT'
+      THEN json_extract_string(line, {path_list}) END AS v
+  FROM src
+), raw AS (
+  SELECT rec_no, line, is_json, is_object,
+  {raw_cols}
+  FROM ext
+), typed AS (
+  SELECT *,
+  {typed}
+  FROM raw
+)
+SELECT *, nullif(concat_ws('; ', {", ".join(checks)}), '') AS reason FROM typed
+"""
+
+
+FINAL_SQL = """
+SELECT
+  coalesce(r_call_id, 'h' || left(md5(rtrim(line, chr(13) || chr(10))), 24)) AS call_id,
+  r_trace_id AS trace_id,
+  $fmt AS source_format,
+  started_at,
+  ended_at,
+  m.provider AS provider,
+  m.model AS requested_model,
+  coalesce(r_served_model, m.model) AS served_model,
+  r_system_fingerprint AS system_fingerprint,
+  r_prompt_name AS prompt_name,
+  r_prompt_version AS prompt_version,
+  r_feature AS feature,
+  r_team AS team,
+  u.user_hash AS user_hash,
+  input_tokens, output_tokens, cached_tokens,
+  coalesce(latency_ms, CASE WHEN ended_at >= started_at
+    THEN (epoch_us(ended_at) - epoch_us(started_at)) / 1000.0 END) AS latency_ms,
+  CASE WHEN first_token_at >= started_at
+    THEN (epoch_us(first_token_at) - epoch_us(started_at)) / 1000.0 END AS ttft_ms,
+  r_status AS status,
+  CASE WHEN r_status = 'error' THEN coalesce(r_error_type, 'unknown') END AS error_type,
+  reported_cost_usd,
+  CASE WHEN m.cost_status <> 'unpriced' THEN
+    greatest(coalesce(input_tokens, 0) - coalesce(cached_tokens, 0), 0) * m.p_input
+    + coalesce(cached_tokens, 0) * m.p_cached + coalesce(output_tokens, 0) * m.p_output
+  END AS cost_usd,
+  m.cost_status AS cost_status,
+  m.priced_model AS priced_model,
+  coalesce(r_input_text, {input_text}) AS input_text,
+  {system_text} AS system_text,
+  r_output_text AS output_text,
+  $batch AS batch_id,
+  $file AS source_file,
+  rec_no AS source_line
+FROM good
+LEFT JOIN models m ON m.model_key = coalesce(r_provider, '') || '|' || r_requested_model
+  || '|' || coalesce(r_served_model, '')
+LEFT JOIN users u ON u.user_id = r_user_id
+"""
+
+MODELS_SCHEMA = pa.schema(
+    [
+        ("model_key", pa.string()),
+        ("provider", pa.string()),
+        ("model", pa.string()),
+        ("p_input", pa.float64()),
+        ("p_output", pa.float64()),
+        ("p_cached", pa.float64()),
+        ("cost_status", pa.string()),
+        ("priced_model", pa.string()),
+    ]
+)
+LLM_CALLS_ARROW = arrow_schema(LLM_CALLS)
+
+
+def hash_users(user_ids: pa.Array, key: bytes) -> pa.Table:
+    """Keyed HMAC-SHA256 (truncated to 32 hex) of each distinct raw user id."""
+    ids = [u for u in pc.unique(user_ids).to_pylist() if u is not None]
+    hashes = [hmac.new(key, u.encode(), hashlib.sha256).hexdigest()[:32] for u in ids]
+    return pa.table(
+        {"user_id": pa.array(ids, pa.string()), "user_hash": pa.array(hashes, pa.string())}
+    )
+
+
+def resolve_models(table: pa.Table, book: PriceBook) -> pa.Table:
+    """Price table for the distinct (provider, requested, served) triples of a chunk."""
+    triples = (
+        table.select(["r_provider", "r_requested_model", "r_served_model"])
+        .group_by(["r_provider", "r_requested_model", "r_served_model"])
+        .aggregate([])
+        .to_pylist()
+    )
+    rows = []
+    for t in triples:
+        provider, requested, served = t["r_provider"], t["r_requested_model"], t["r_served_model"]
+        res = book.resolve(provider, requested, served)
+        price = res.price
+        rows.append(
+            {
+                "model_key": f"{provider or ''}|{requested}|{served or ''}",
+                "provider": res.provider,
+                "model": res.model,
+                "p_input": price.input if price else None,
+                "p_output": price.output if price else None,
+                "p_cached": price.cached_input if price else None,
+                "cost_status": price.source if price else "unpriced",
+                "priced_model": price.key if price else None,
+            }
+        )
+    return pa.Table.from_pylist(rows, schema=MODELS_SCHEMA)
+
+
+class Normalizer:
+    """Turns raw-record chunks of one format into (llm_calls, quarantine) Arrow tables."""
+
+    def __init__(
+        self, fmt: str, book: PriceBook, user_key: bytes, batch_id: str, file: str
+    ) -> None:
+        self.fmt, self.book, self.user_key = fmt, book, user_key
+        self.params = {"fmt": fmt, "batch": batch_id, "file": file}
+        self.extract_sql = build_query(fmt)
+        self.final_sql = FINAL_SQL.format(
+            input_text=_messages("r_input_messages", system=False),
+            system_text=_messages("r_input_messages", system=True),
+        )
+        self.con = duckdb.connect()
+        self.con.execute("SET TimeZone = 'UTC'")
+
+    def close(self) -> None:
+        """Release the DuckDB connection."""
+        self.con.close()
+
+    def __call__(self, chunk: pa.Table) -> tuple[pa.Table, pa.Table]:
+        """Normalize one chunk; returns (accepted rows, quarantined rows)."""
+        con = self.con
+        con.register("chunk", chunk)
+        staged = con.sql(self.extract_sql).arrow()
+        if isinstance(staged, pa.RecordBatchReader):
+            staged = staged.read_all()
+        con.unregister("chunk")
+        con.register("staged", staged)
+        bad = con.sql(
+            "SELECT $batch AS batch_id, $file AS source_file, rec_no AS source_line, "
+            "$fmt AS source_format, reason, rtrim(line, chr(13) || chr(10)) AS raw "
+            "FROM staged WHERE reason IS NOT NULL",
+            params=self.params,
+        ).arrow()
+        good = con.sql("SELECT * FROM staged WHERE reason IS NULL").arrow()
+        if isinstance(bad, pa.RecordBatchReader):
+            bad = bad.read_all()
+        if isinstance(good, pa.RecordBatchReader):
+            good = good.read_all()
+        con.unregister("staged")
+        con.register("good", good)
+        con.register("models", resolve_models(good, self.book))
+        con.register("users", hash_users(good["r_user_id"], self.user_key))
+        out = con.sql(self.final_sql, params=self.params).arrow()
+        if isinstance(out, pa.RecordBatchReader):
+            out = out.read_all()
+        for name in ("good", "models", "users"):
+            con.unregister(name)
+        return out.cast(LLM_CALLS_ARROW), bad

@@ -1,0 +1,256 @@
+"""Read log files into chunks of (record number, record as JSON text), whatever their encoding.
+
+JSONL is sliced zero-copy into Arrow strings (one per line, newline kept, which JSON ignores);
+CSV, Parquet and whole JSON documents (arrays, Langfuse batches, OTLP envelopes) are turned into
+the same shape, so every format is normalized by the same DuckDB query.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from llmops.errors import IngestError
+
+CHUNK_SCHEMA = pa.schema([("rec_no", pa.int64()), ("line", pa.large_string())])
+JSON_SUFFIXES = {".json"}
+JSONL_SUFFIXES = {".jsonl", ".ndjson"}
+CSV_SUFFIXES = {".csv", ".tsv"}
+PARQUET_SUFFIXES = {".parquet", ".pq"}
+SUPPORTED_SUFFIXES = JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES | PARQUET_SUFFIXES
+
+
+def file_kind(path: Path) -> str:
+    """'jsonl', 'json', 'csv' or 'parquet' from the file name (a .json of many lines is JSONL)."""
+    suffix = path.suffix.lower()
+    if suffix in JSONL_SUFFIXES:
+        return "jsonl"
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in PARQUET_SUFFIXES:
+        return "parquet"
+    if suffix in JSON_SUFFIXES:
+        return "json"
+    raise IngestError(
+        f"{path}: unsupported file type {suffix!r}; expected one of "
+        f"{', '.join(sorted(SUPPORTED_SUFFIXES))}"
+    )
+
+
+def _chunk(rec_no: np.ndarray, lines: pa.Array) -> pa.Table:
+    return pa.table({"rec_no": pa.array(rec_no, pa.int64()), "line": lines}, schema=CHUNK_SCHEMA)
+
+
+def _table_from_buffer(data: bytes, first_line: int) -> pa.Table:
+    """Slice a block of whole lines into one Arrow string per line, without copying."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10) + 1
+    if len(ends) == 0 or ends[-1] != len(buf):
+        ends = np.append(ends, len(buf))
+    offsets = np.concatenate(([0], ends)).astype(np.int64)
+    n = len(ends)
+    arr = pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets.tobytes()), pa.py_buffer(data))
+    try:
+        arr.validate(full=True)
+    except pa.ArrowInvalid:  # invalid UTF-8 somewhere: decode line by line, marking bad bytes
+        arr = pa.array(
+            [data[offsets[i] : offsets[i + 1]].decode("utf-8", "replace") for i in range(n)],
+            pa.large_string(),
+        )
+    return _chunk(np.arange(first_line, first_line + n), arr)
+
+
+def read_jsonl(path: Path, chunk_bytes: int) -> Iterator[pa.Table]:
+    """Yield chunks of whole lines; the line number of each record is kept."""
+    line_no = 1
+    carry = b""
+    with path.open("rb") as fh:
+        while True:
+            block = fh.read(chunk_bytes)
+            if not block:
+                break
+            data = carry + block
+            cut = data.rfind(b"\n") + 1
+            if cut == 0:
+                carry = data
+                continue
+            carry = data[cut:]
+            table = _table_from_buffer(data[:cut], line_no)
+            line_no += table.num_rows
+            yield table
+    if carry:
+        yield _table_from_buffer(carry, line_no)
+
+
+def read_csv(path: Path, batch_rows: int = 50_000) -> Iterator[pa.Table]:
+    """Yield CSV rows as JSON objects keyed by header; ragged rows become non-JSON lines."""
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise IngestError(f"{path}: line 1: cannot read the CSV header: {exc}") from exc
+        width = len(header)
+        nos: list[int] = []
+        lines: list[str] = []
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                nos.append(reader.line_num)
+                lines.append(f"#csv-error {exc}")
+                continue
+            if not row:
+                continue
+            nos.append(reader.line_num)
+            if len(row) != width:
+                lines.append(f"#csv-ragged expected {width} fields, found {len(row)}")
+            else:
+                lines.append(json.dumps(dict(zip(header, row, strict=True))))
+            if len(lines) >= batch_rows:
+                yield _chunk(np.array(nos), pa.array(lines, pa.large_string()))
+                nos, lines = [], []
+        if lines:
+            yield _chunk(np.array(nos), pa.array(lines, pa.large_string()))
+
+
+def read_parquet(path: Path, batch_rows: int = 100_000) -> Iterator[pa.Table]:
+    """Yield Parquet rows (any flat or nested columns) as JSON objects."""
+    import duckdb
+
+    con = duckdb.connect()
+    query = (
+        "SELECT t.file_row_number + 1 AS rec_no, to_json(t)::VARCHAR AS line "
+        "FROM read_parquet(?, file_row_number = true) t"
+    )
+    try:
+        reader = con.execute(query, [str(path)]).fetch_record_batch(batch_rows)
+    except duckdb.Error as exc:
+        raise IngestError(f"{path}: cannot read as Parquet: {exc}") from exc
+    for batch in reader:
+        table = pa.Table.from_batches([batch])
+        yield pa.table(
+            {
+                "rec_no": table["rec_no"].cast(pa.int64()),
+                "line": table["line"].cast(pa.large_string()),
+            },
+            schema=CHUNK_SCHEMA,
+        )
+    con.close()
+
+
+def load_json_document(path: Path) -> Any:
+    """Parse a whole JSON document, naming the line and column of a syntax error."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise IngestError(
+            f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"
+        ) from exc
+
+
+def looks_like_jsonl(path: Path) -> bool:
+    """A .json file whose second non-blank line starts a new object is really JSONL."""
+    with path.open("rb") as fh:
+        lines = [ln.strip() for ln in (fh.readline() for _ in range(3)) if ln.strip()]
+    return (
+        len(lines) >= 2
+        and lines[0].startswith(b"{")
+        and lines[0].endswith(b"}")
+        and lines[1].startswith(b"{")
+    )
+
+
+def records_from_document(doc: Any) -> list[tuple[int, Any]]:
+    """Unwrap arrays, Langfuse ingestion batches and OTLP envelopes into numbered records."""
+    if isinstance(doc, dict) and isinstance(doc.get("batch"), list):
+        return langfuse_generations(doc["batch"])
+    if isinstance(doc, dict) and isinstance(doc.get("resourceSpans"), list):
+        return otlp_spans(doc)
+    if isinstance(doc, list):
+        if doc and all(isinstance(r, dict) and "type" in r and "body" in r for r in doc[:5]):
+            return langfuse_generations(doc)
+        return list(enumerate(doc, start=1))
+    return [(1, doc)]
+
+
+def langfuse_generations(events: list[Any]) -> list[tuple[int, Any]]:
+    """Each generation (or observation of type GENERATION) with its trace merged as `_trace`."""
+    traces: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if isinstance(event, dict) and event.get("type") in ("trace-create", "trace-update"):
+            body = event.get("body") or {}
+            if isinstance(body, dict) and body.get("id"):
+                traces.setdefault(str(body["id"]), {}).update(body)
+    out: list[tuple[int, Any]] = []
+    for i, event in enumerate(events, start=1):
+        if not isinstance(event, dict) or "type" not in event:
+            out.append((i, event))  # not an event at all: quarantined downstream
+            continue
+        if event["type"] not in ("generation-create", "generation-update"):
+            continue
+        body = event.get("body")
+        if isinstance(body, dict):
+            trace_id = body.get("traceId")
+            if trace_id is None and len(traces) == 1:  # single-trace batch without explicit link
+                trace_id = next(iter(traces))
+            body = {**body, "_trace": traces.get(str(trace_id), {})}
+        out.append((i, body))
+    return out
+
+
+def _otlp_value(value: dict[str, Any]) -> Any:
+    for key in ("stringValue", "intValue", "doubleValue", "boolValue"):
+        if key in value:
+            return value[key]
+    if "arrayValue" in value:
+        return [_otlp_value(v) for v in value["arrayValue"].get("values", [])]
+    return None
+
+
+def otlp_spans(doc: dict[str, Any]) -> list[tuple[int, Any]]:
+    """Flatten an OTLP/JSON export into one record per span with a plain attributes object."""
+    out: list[tuple[int, Any]] = []
+    n = 0
+    for resource in doc.get("resourceSpans", []):
+        res_attrs = {
+            a["key"]: _otlp_value(a.get("value", {}))
+            for a in (resource.get("resource") or {}).get("attributes", [])
+        }
+        for scope in resource.get("scopeSpans", []):
+            for span in scope.get("spans", []):
+                n += 1
+                attrs = {
+                    a["key"]: _otlp_value(a.get("value", {})) for a in span.get("attributes", [])
+                }
+                code = (span.get("status") or {}).get("code")
+                out.append(
+                    (
+                        n,
+                        {
+                            **span,
+                            "status": {**(span.get("status") or {}), "code": str(code)},
+                            "attributes": {**res_attrs, **attrs},
+                        },
+                    )
+                )
+    return out
+
+
+def chunk_from_records(records: list[tuple[int, Any]]) -> pa.Table:
+    """Records (already parsed) back to JSON text, the shape every normalizer takes."""
+    nos = np.array([n for n, _ in records], dtype=np.int64)
+    lines = [json.dumps(r, default=str) for _, r in records]
+    return _chunk(nos, pa.array(lines, pa.large_string()))

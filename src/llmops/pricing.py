@@ -1,0 +1,142 @@
+"""Prices per token from litellm's bundled map (offline), with a YAML override table."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from llmops.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+
+class PriceOverride(BaseModel):
+    """Negotiated or self-hosted price for one model, in USD per million tokens."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    input_per_million: float = Field(ge=0)
+    output_per_million: float = Field(ge=0)
+    cached_input_per_million: float | None = Field(None, ge=0)
+
+
+class PriceFile(BaseModel):
+    """The prices YAML: `models: {"provider/model" or "model": PriceOverride}`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    models: dict[str, PriceOverride] = Field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Price:
+    """USD per token; `source` is 'priced' (litellm map) or 'override'."""
+
+    input: float
+    output: float
+    cached_input: float
+    source: str
+    key: str
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A model as logged, resolved to a provider and (maybe) a price."""
+
+    provider: str | None
+    model: str
+    price: Price | None
+
+
+def load_overrides(path: Path | None) -> dict[str, Price]:
+    """Read the price-override YAML, naming the file and field of any error."""
+    if path is None or not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+        parsed = PriceFile.model_validate(data)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise ConfigError(f"{path}: field {where}: {first['msg']}") from exc
+    out = {}
+    for key, o in parsed.models.items():
+        cached = o.cached_input_per_million
+        out[key] = Price(
+            input=o.input_per_million / 1e6,
+            output=o.output_per_million / 1e6,
+            cached_input=(cached if cached is not None else o.input_per_million) / 1e6,
+            source="override",
+            key=key,
+        )
+    return out
+
+
+def _litellm():
+    import litellm
+
+    litellm.suppress_debug_info = True
+    return litellm
+
+
+@lru_cache(maxsize=4096)
+def litellm_price(provider: str | None, model: str) -> tuple[str | None, Price | None]:
+    """Provider and price of a model from litellm's bundled map; (inferred provider, None) if unmapped."""
+    litellm = _litellm()
+    try:
+        _, inferred, _, _ = litellm.get_llm_provider(model, custom_llm_provider=provider)
+    except Exception:  # litellm raises BadRequestError for names it cannot place
+        inferred = provider
+    try:
+        info = litellm.get_model_info(model, custom_llm_provider=inferred)
+    except Exception:
+        return inferred, None
+    key = info.get("key") or model
+    mapped = key in litellm.model_cost or f"{inferred}/{key}" in litellm.model_cost
+    if not mapped or info.get("input_cost_per_token") is None:
+        return inferred, None
+    inp = float(info["input_cost_per_token"])
+    cached = info.get("cache_read_input_token_cost")
+    return inferred, Price(
+        input=inp,
+        output=float(info.get("output_cost_per_token") or 0.0),
+        cached_input=float(cached) if cached is not None else inp,
+        source="priced",
+        key=str(key),
+    )
+
+
+class PriceBook:
+    """Resolves logged (provider, requested, served) models to prices: overrides first."""
+
+    def __init__(self, overrides: dict[str, Price] | None = None) -> None:
+        self.overrides = overrides or {}
+
+    def _override(self, provider: str | None, model: str | None) -> Price | None:
+        if not model:
+            return None
+        for key in (f"{provider}/{model}" if provider else None, model):
+            if key and key in self.overrides:
+                return self.overrides[key]
+        return None
+
+    def resolve(self, provider: str | None, requested: str, served: str | None) -> Resolved:
+        """Price by the served snapshot when known, else by the requested name."""
+        if "/" in requested and provider is None:
+            prefix, rest = requested.split("/", 1)
+            provider, requested = prefix, rest
+        for model in (served, requested):
+            if price := self._override(provider, model):
+                return Resolved(provider, requested, price)
+        inferred, price = litellm_price(provider, requested)
+        if served and served != requested:
+            _, served_price = litellm_price(inferred, served)
+            price = served_price or price
+        return Resolved(inferred, requested, price)

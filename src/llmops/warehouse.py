@@ -1,0 +1,91 @@
+"""DuckDB over the lake: the same documented views in memory (pipelines) and in warehouse.duckdb (analysts).
+
+Pipelines never write to warehouse.duckdb while they run: they compute with in-memory connections
+and write Parquet. The warehouse file only holds views over the lake's globs, so it sees new batches
+without being touched, and analysts can keep it open read-only.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import duckdb
+
+from llmops.arrow_schema import all_schemas
+from llmops.lake import ensure_lake, table_glob
+from llmops.schema import TABLES
+
+log = logging.getLogger(__name__)
+CATALOG_VERSION = "1"
+
+# Tables whose files may repeat rows across batches (overlapping log deliveries): deduplicated.
+DEDUP_KEYS = {"llm_calls": "call_id", "quarantine": "source_file, source_line"}
+ANALYST_VIEWS = {
+    "daily_cost": """
+        SELECT bucket_start::DATE AS day, calls, errors, cost_usd, unpriced_calls,
+               input_tokens, output_tokens, latency_p95_ms
+        FROM cost_rollup_daily WHERE dimension = 'total' ORDER BY day""",
+    "cost_by_prompt_version": """
+        SELECT bucket_start::DATE AS day, prompt_name, prompt_version, calls, cost_usd,
+               cost_usd / nullif(calls - unpriced_calls, 0) AS cost_per_call, error_rate
+        FROM cost_rollup_daily WHERE dimension = 'prompt_version' ORDER BY day, prompt_name""",
+}
+
+
+def view_sql(lake: Path) -> dict[str, str]:
+    """SELECT statement of every view, over the lake at `lake`."""
+    views: dict[str, str] = {}
+    for table in TABLES:
+        src = f"read_parquet('{table_glob(lake, table)}', union_by_name = true)"
+        cols = ", ".join(c.name for c in TABLES[table])
+        if table in DEDUP_KEYS:
+            views[table] = (
+                f"SELECT {cols} FROM {src} QUALIFY row_number() OVER "
+                f"(PARTITION BY {DEDUP_KEYS[table]} ORDER BY batch_id, source_line) = 1"
+            )
+        else:
+            views[table] = f"SELECT {cols} FROM {src}"
+    views.update(ANALYST_VIEWS)
+    return views
+
+
+def _create_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
+    for name, sql in view_sql(lake).items():
+        con.execute(f"CREATE OR REPLACE VIEW {name} AS {sql}")
+        if name in TABLES:
+            for col in TABLES[name]:
+                doc = col.doc.replace("'", "''")
+                con.execute(f"COMMENT ON COLUMN {name}.{col.name} IS '{doc}'")
+
+
+def connect(lake: Path) -> duckdb.DuckDBPyConnection:
+    """In-memory DuckDB with every lake view: what pipelines and `llmops sql` use (no file lock)."""
+    ensure_lake(lake, all_schemas())
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    _create_views(con, lake)
+    return con
+
+
+def build_warehouse(path: Path, lake: Path) -> bool:
+    """(Re)create warehouse.duckdb's views; False (and a warning) if someone holds it open."""
+    ensure_lake(lake, all_schemas())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if path.exists():
+            with duckdb.connect(str(path), read_only=True) as ro:
+                have = ro.execute(
+                    "SELECT max(version) FROM llmops_catalog WHERE lake = ?", [str(lake)]
+                ).fetchone()
+            if have and have[0] == CATALOG_VERSION:
+                return True
+        with duckdb.connect(str(path)) as con:
+            con.execute("SET TimeZone = 'UTC'")
+            _create_views(con, lake)
+            con.execute("CREATE OR REPLACE TABLE llmops_catalog (version VARCHAR, lake VARCHAR)")
+            con.execute("INSERT INTO llmops_catalog VALUES (?, ?)", [CATALOG_VERSION, str(lake)])
+        return True
+    except duckdb.Error as exc:  # held open read-write by an analyst: views over globs stay valid
+        log.warning("warehouse %s not updated (%s); pipelines carry on", path, exc)
+        return False
