@@ -29,7 +29,7 @@ SELECT 'cost_spike' AS rule, 'warning' AS severity,
   day::TIMESTAMPTZ AS window_start, (day + 1)::TIMESTAMPTZ AS window_end,
   cpr AS observed, greatest(base_mean * (1 + {pct}), base_mean + {sigmas} * base_std) AS threshold,
   base_mean AS baseline,
-  format('cost per request ${:.5f} is {:.0f}% above its {}-day average ${:.5f} ({} calls)',
+  format('cost per request ${{:.5f}} is {{:.0f}}% above its {{}}-day average ${{:.5f}} ({{}} calls)',
          cpr, 100 * (cpr / base_mean - 1), {days}, base_mean, calls) AS message
 FROM judged
 WHERE base_days >= {min_days} AND calls >= {min_calls} AND base_mean > 0
@@ -68,7 +68,7 @@ WITH daily AS (
 SELECT 'budget' AS rule, $severity AS severity, $scope AS scope,
   day::TIMESTAMPTZ AS window_start, (month + INTERVAL 1 MONTH)::TIMESTAMPTZ AS window_end,
   mtd AS observed, $limit AS threshold, $budget AS baseline,
-  format('budget {} reached {:.0f}% (${:.2f} of ${:.2f}) on {}', $name, 100 * mtd / $budget, mtd,
+  format('budget {{}} reached {{:.0f}}% (${{:.2f}} of ${{:.2f}}) on {{}}', $name, 100 * mtd / $budget, mtd,
          $budget, day) AS message
 FROM crossed
 """
@@ -118,9 +118,7 @@ def compute_alerts(
             f"SELECT md5(concat_ws('|', rule, scope, window_start::VARCHAR, threshold::VARCHAR))"
             f"[:16] AS alert_id, * FROM ({sql})",
             params=params,
-        ).arrow()
-        if isinstance(res, pa.RecordBatchReader):
-            res = res.read_all()
+        ).to_arrow_table()
         parts.append(res.select(schema.names).cast(schema))
 
     run(

@@ -173,6 +173,15 @@ def demo(
     run_demo(days=days, calls_per_day=calls_per_day)
 
 
+@app.command()
+def stop() -> None:
+    """Stop the Prefect server the demo started."""
+    from llmops.prefect_server import stop_server
+    from llmops.settings import get_settings
+
+    typer.echo("stopped" if stop_server(get_settings()) else "no server started by llmops")
+
+
 def main() -> None:
     """Entry point: offline defaults first, then the command."""
     apply_offline_defaults()

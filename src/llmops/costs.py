@@ -54,10 +54,10 @@ def run_rollup(settings: Settings) -> RollupResult:
         rollups = compute_rollups(con)
         write_rollups(lake, rollups)
         alerts = compute_alerts(con, settings.alerts, load_budgets(settings.budgets_file))
-        previous = con.sql("SELECT alert_id FROM alerts").fetchall()
+        previous = con.execute("SELECT alert_id FROM alerts").fetchall()
         seen = {r[0] for r in previous}
         write_table(lake, "alerts", "alerts", alerts)
-        quarantined = con.sql("SELECT count(*) FROM quarantine").fetchone()[0]
+        quarantined = con.execute("SELECT count(*) FROM quarantine").fetchone()[0]
     finally:
         con.close()
     daily_tbl = rollups["cost_rollup_daily"].filter(

@@ -88,3 +88,15 @@ def ensure_lake(lake: Path, arrow_schemas: dict[str, pa.Schema]) -> None:
             write_table(
                 lake, table, EMPTY_FILE.removesuffix(".parquet"), arrow_schemas[table].empty_table()
             )
+
+
+def drop_batches(lake: Path, batch_ids: list[str]) -> int:
+    """Retract batches: remove their files from every per-batch table. Returns files removed."""
+    removed = 0
+    for table in ("llm_calls", "quarantine", "batches"):
+        for batch_id in batch_ids:
+            path = table_dir(lake, table) / f"{batch_id}.parquet"
+            if path.exists():
+                path.unlink()
+                removed += 1
+    return removed

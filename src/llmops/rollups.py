@@ -57,9 +57,7 @@ def compute_rollups(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
     out = {}
     schema = arrow_schema(ROLLUP)
     for unit, table in (("hour", "cost_rollup_hourly"), ("day", "cost_rollup_daily")):
-        res = con.sql(rollup_sql(unit)).arrow()
-        if isinstance(res, pa.RecordBatchReader):
-            res = res.read_all()
+        res = con.sql(rollup_sql(unit)).to_arrow_table()
         out[table] = res.select(schema.names).cast(schema)
     return out
 

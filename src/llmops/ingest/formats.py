@@ -57,6 +57,12 @@ class Paths:
         return parts[0] if len(parts) == 1 else f"coalesce({', '.join(parts)})"
 
 
+def inner(p: Paths, path: str, sub: str) -> str:
+    """SQL for `sub` inside a field that may hold JSON as an object or as an encoded string."""
+    raw = p(path)
+    return f"json_extract_string(CASE WHEN json_valid({raw}) THEN {raw} END, '{sub}')"
+
+
 def attr(key: str) -> str:
     """JSONPath of an OpenTelemetry attribute (keys contain dots, so they are quoted)."""
     return f'$.attributes."{key}"'
@@ -125,10 +131,10 @@ def _otel(p: Paths) -> dict[str, str]:
         ),
         "error_type": p(attr("error.type"), "$.status.message"),
         "input_messages": p(attr("gen_ai.input.messages"), attr("gen_ai.prompt")),
-        "output_text": p(
-            attr("gen_ai.output.messages") + "[0].parts[0].content",
-            attr("gen_ai.completion"),
-            attr("gen_ai.output.messages"),
+        "output_text": (
+            f"coalesce({inner(p, attr('gen_ai.output.messages'), '$[0].parts[0].content')}, "
+            f"{inner(p, attr('gen_ai.output.messages'), '$[0].content')}, "
+            f"{p(attr('gen_ai.completion'), attr('gen_ai.output.messages'))})"
         ),
     }
 
@@ -186,21 +192,23 @@ def _openai_batch(p: Paths) -> dict[str, str]:
 
 
 def _helicone(p: Paths) -> dict[str, str]:
-    props = "$.request_properties"
+    def prop(key: str) -> str:
+        return inner(p, "$.request_properties", f"$.{key}")
+
     code = f"TRY_CAST({p('$.status', '$.response_status')} AS INTEGER)"
     return {
         "call_id": p("$.request_id"),
-        "trace_id": p(f"{props}.trace_id", "$.request_id"),
+        "trace_id": f"coalesce({prop('trace_id')}, {p('$.request_id')})",
         "started_at": p("$.request_created_at"),
         "ended_at": p("$.response_created_at"),
         "latency_ms": p("$.delay_ms", "$.latency"),
         "provider": p("$.provider"),
         "requested_model": p("$.request_model", "$.model"),
         "served_model": p("$.response_model"),
-        "prompt_name": p(f"{props}.prompt_name", f"{props}.Helicone-Prompt-Id"),
-        "prompt_version": p(f"{props}.prompt_version"),
-        "feature": p(f"{props}.feature"),
-        "team": p(f"{props}.team"),
+        "prompt_name": prop("prompt_name"),
+        "prompt_version": prop("prompt_version"),
+        "feature": prop("feature"),
+        "team": prop("team"),
         "user_id": p("$.request_user_id", "$.user_id"),
         "input_tokens": p("$.prompt_tokens"),
         "output_tokens": p("$.completion_tokens"),

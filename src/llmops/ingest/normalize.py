@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 
 from llmops.arrow_schema import arrow_schema
 from llmops.ingest.formats import MAPPINGS, RAW_FIELDS, Paths, source_field
+from llmops.ingest.readers import CSV_ERROR
 from llmops.pricing import PriceBook
 from llmops.schema import LLM_CALLS
 
@@ -37,17 +38,15 @@ def _int(expr: str) -> str:
 def _messages(expr: str, system: bool) -> str:
     """SQL: message contents (system or non-system) of a JSON messages array, else the text."""
     op = "=" if system else "<>"
-    msgs = f"json_extract({expr}, '$[*]')"
+    msgs = f"json_extract(CASE WHEN json_valid({expr}) THEN {expr} END, '$[*]')"
     joined = (
         f"array_to_string(list_transform(list_filter({msgs}, lambda m: coalesce(m->>'role', '') {op} "
         f"'system'), lambda m: m->>'content'), chr(10))"
     )
+    is_array = f"coalesce(json_type(CASE WHEN json_valid({expr}) THEN {expr} END) = 'ARRAY', false)"
     if system:
-        return f"CASE WHEN json_valid({expr}) AND json_type({expr}) = 'ARRAY' THEN nullif({joined}, '') END"
-    return (
-        f"CASE WHEN json_valid({expr}) AND json_type({expr}) = 'ARRAY' THEN {joined} "
-        f"ELSE {expr} END"
-    )
+        return f"CASE WHEN {is_array} THEN nullif({joined}, '') END"
+    return f"CASE WHEN {is_array} THEN {joined} ELSE {expr} END"
 
 
 def build_query(fmt: str) -> str:
@@ -61,8 +60,8 @@ def build_query(fmt: str) -> str:
         return source_field(fmt, field).replace("'", "''")
 
     checks = [
-        "CASE WHEN NOT is_json THEN CASE WHEN starts_with(line, '#csv-') "
-        "THEN substr(trim(line), 6) ELSE 'not valid JSON' END END",
+        f"CASE WHEN NOT is_json THEN CASE WHEN starts_with(line, '{CSV_ERROR}') "
+        f"THEN substr(line, {len(CSV_ERROR) + 1}) ELSE 'not valid JSON' END END",
         "CASE WHEN is_json AND NOT is_object THEN 'record is not a JSON object' END",
         f"CASE WHEN is_object AND r_requested_model IS NULL "
         f"THEN 'missing field {name('requested_model')}' END",
@@ -92,12 +91,15 @@ def build_query(fmt: str) -> str:
     )
     return f"""
 WITH src AS (
-  SELECT rec_no, line, json_valid(line) AS is_json FROM chunk WHERE trim(line) <> ''
-), ext AS (
-  SELECT rec_no, line, is_json, is_json AND json_type(line) = 'OBJECT' AS is_object,
-    CASE WHEN is_json AND json_type(line) = 'OBJECT'
-      THEN json_extract_string(line, {path_list}) END AS v
+  SELECT rec_no, line, json_valid(line) AS is_json FROM chunk WHERE trim(line, ' ' || chr(9) || chr(10) || chr(13)) <> ''
+), obj AS (
+  SELECT rec_no, line, is_json,
+    coalesce(json_type(CASE WHEN is_json THEN line END) = 'OBJECT', false) AS is_object
   FROM src
+), ext AS (
+  SELECT rec_no, line, is_json, is_object,
+    json_extract_string(CASE WHEN is_object THEN line END, {path_list}) AS v
+  FROM obj
 ), raw AS (
   SELECT rec_no, line, is_json, is_object,
   {raw_cols}
@@ -229,9 +231,7 @@ class Normalizer:
         """Normalize one chunk; returns (accepted rows, quarantined rows)."""
         con = self.con
         con.register("chunk", chunk)
-        staged = con.sql(self.extract_sql).arrow()
-        if isinstance(staged, pa.RecordBatchReader):
-            staged = staged.read_all()
+        staged = con.sql(self.extract_sql).to_arrow_table()
         con.unregister("chunk")
         con.register("staged", staged)
         bad = con.sql(
@@ -239,19 +239,13 @@ class Normalizer:
             "$fmt AS source_format, reason, rtrim(line, chr(13) || chr(10)) AS raw "
             "FROM staged WHERE reason IS NOT NULL",
             params=self.params,
-        ).arrow()
-        good = con.sql("SELECT * FROM staged WHERE reason IS NULL").arrow()
-        if isinstance(bad, pa.RecordBatchReader):
-            bad = bad.read_all()
-        if isinstance(good, pa.RecordBatchReader):
-            good = good.read_all()
+        ).to_arrow_table()
+        good = con.sql("SELECT * FROM staged WHERE reason IS NULL").to_arrow_table()
         con.unregister("staged")
         con.register("good", good)
         con.register("models", resolve_models(good, self.book))
         con.register("users", hash_users(good["r_user_id"], self.user_key))
-        out = con.sql(self.final_sql, params=self.params).arrow()
-        if isinstance(out, pa.RecordBatchReader):
-            out = out.read_all()
+        out = con.sql(self.final_sql, params=self.params).to_arrow_table()
         for name in ("good", "models", "users"):
             con.unregister(name)
         return out.cast(LLM_CALLS_ARROW), bad

@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from llmops.errors import IngestError
 
+CSV_ERROR = "#csv-error: "  # marks a CSV row that could not be turned into a record
 CHUNK_SCHEMA = pa.schema([("rec_no", pa.int64()), ("line", pa.large_string())])
 JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
@@ -109,13 +110,13 @@ def read_csv(path: Path, batch_rows: int = 50_000) -> Iterator[pa.Table]:
                 break
             except csv.Error as exc:
                 nos.append(reader.line_num)
-                lines.append(f"#csv-error {exc}")
+                lines.append(f"{CSV_ERROR}{exc}")
                 continue
             if not row:
                 continue
             nos.append(reader.line_num)
             if len(row) != width:
-                lines.append(f"#csv-ragged expected {width} fields, found {len(row)}")
+                lines.append(f"{CSV_ERROR}row has {len(row)} fields, the header has {width}")
             else:
                 lines.append(json.dumps(dict(zip(header, row, strict=True))))
             if len(lines) >= batch_rows:
@@ -135,7 +136,7 @@ def read_parquet(path: Path, batch_rows: int = 100_000) -> Iterator[pa.Table]:
         "FROM read_parquet(?, file_row_number = true) t"
     )
     try:
-        reader = con.execute(query, [str(path)]).fetch_record_batch(batch_rows)
+        reader = con.sql(query, params=[str(path)]).to_arrow_reader(batch_rows)
     except duckdb.Error as exc:
         raise IngestError(f"{path}: cannot read as Parquet: {exc}") from exc
     for batch in reader:

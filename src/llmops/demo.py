@@ -1,0 +1,113 @@
+"""`make demo`: a local Prefect server, 30 days of simulated traffic, every pipeline, where to look."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from llmops.offline import apply_offline_defaults
+from llmops.settings import Settings, get_settings
+
+EXAMPLE_QUERIES = (
+    "SELECT day, calls, round(cost_usd, 2) AS usd FROM daily_cost ORDER BY day DESC LIMIT 7",
+    "SELECT requested_model, count(*) AS calls, round(sum(cost_usd), 2) AS usd, "
+    "count(*) FILTER (cost_status = 'unpriced') AS unpriced FROM llm_calls GROUP BY 1 ORDER BY 3 DESC",
+    "SELECT rule, scope, window_start, message FROM alerts ORDER BY window_start",
+)
+
+
+def _retract_previous_demo(settings: Settings, drop: Path) -> None:
+    """Remove the previous demo's files and their lake batches (so re-running never doubles)."""
+    from llmops.lake import drop_batches, file_digest
+
+    manifest = drop / "_planted.json"
+    if not manifest.exists():
+        return
+    files = [drop / f for f in json.loads(manifest.read_text()).get("files", [])]
+    drop_batches(settings.lake_dir, [file_digest(f) for f in files if f.exists()])
+    for f in files:
+        f.unlink(missing_ok=True)
+    manifest.unlink()
+
+
+def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
+    """Run the demo end to end and print where to look."""
+    apply_offline_defaults()
+    console = Console()
+    settings = get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+
+    from llmops.prefect_server import ensure_server
+
+    with console.status("Prefect server ..."):
+        api_url, started = ensure_server(settings)
+    os.environ["PREFECT_API_URL"] = api_url
+    ui_url = api_url.removesuffix("/api")
+    console.print(f"Prefect server {'started' if started else 'found'} at {ui_url}")
+
+    from llmops.traffic import generate_traffic
+
+    drop = settings.inbox_dir / "demo-traffic"
+    _retract_previous_demo(settings, drop)
+    with console.status(f"simulating {days} days of traffic ..."):
+        manifest = generate_traffic(drop, days=days, calls_per_day=calls_per_day, seed=7)
+    console.print(
+        f"wrote {len(manifest.files)} log files ({manifest.records_written:,} records) to {drop}"
+    )
+
+    from flows.cost_rollup import cost_rollup
+
+    with console.status("cost rollup flow (ingest, rollups, alerts) ..."):
+        state = cost_rollup(paths=[str(settings.inbox_dir)], return_state=True)
+    result = state.result()
+    run_id = state.state_details.flow_run_id
+
+    from llmops.warehouse import build_warehouse
+
+    build_warehouse(settings.warehouse_path, settings.lake_dir)
+    _print_costs(console, result)
+    console.print()
+    console.print("[bold]Where to look[/bold]")
+    console.print(f"  Prefect UI:   {ui_url}/runs/flow-run/{run_id}  (artifact: cost-rollup)")
+    console.print(
+        f"  DuckDB file:  {settings.warehouse_path}  (open read-only: duckdb -readonly ...)"
+    )
+    console.print(f"  Lake:         {settings.lake_dir}")
+    console.print('  Example queries (llmops sql "..."):')
+    for q in EXAMPLE_QUERIES:
+        console.print(f"    {q}")
+    if started:
+        console.print("  The Prefect server keeps running for you; stop it with: make stop")
+
+
+def _print_costs(console: Console, result) -> None:
+    table = Table("day", "calls", "errors", "cost USD", "unpriced", "p95 ms", title="Daily cost")
+    for d in result.daily[-14:]:
+        p95 = f"{d.latency_p95_ms:,.0f}" if d.latency_p95_ms is not None else ""
+        table.add_row(
+            str(d.day),
+            f"{d.calls:,}",
+            str(d.errors),
+            f"{d.cost_usd:,.2f}",
+            str(d.unpriced_calls),
+            p95,
+        )
+    console.print(table)
+    console.print(
+        f"total {result.calls:,} calls, ${result.cost_usd:,.2f}; {result.unpriced_calls:,} unpriced calls; "
+        f"{result.quarantined} quarantined records (see the quarantine view)"
+    )
+    alerts = Table("rule", "severity", "scope", "window start", "message", title="Alerts")
+    for a in result.alerts:
+        alerts.add_row(
+            str(a["rule"]),
+            str(a["severity"]),
+            str(a["scope"]),
+            f"{a['window_start']:%Y-%m-%d %H:%M}",
+            str(a["message"]),
+        )
+    console.print(alerts)

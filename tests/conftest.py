@@ -1,0 +1,40 @@
+"""Shared fixtures: offline settings, a fresh LLMOPS_HOME per test, the Prefect test harness."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from llmops.offline import apply_offline_defaults
+
+apply_offline_defaults()
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh LLMOPS_HOME for one test."""
+    path = tmp_path / "home"
+    monkeypatch.setenv("LLMOPS_HOME", str(path))
+    monkeypatch.setenv("LLMOPS_USER_HASH_KEY", "test-key")
+    return path
+
+
+@pytest.fixture
+def settings(home: Path):
+    """Settings over the fresh home."""
+    from llmops.settings import get_settings
+
+    return get_settings()
+
+
+@pytest.fixture(scope="session")
+def prefect_server() -> Iterator[None]:
+    """One real (temporary) Prefect server for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
