@@ -6,6 +6,7 @@ from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from llmops.costs import RollupResult
+from llmops.errors import IngestError
 from llmops.settings import get_settings
 from tasks.cost import emit_alerts, find_new_batches, ingest_batch, publish_report, roll_up
 
@@ -21,18 +22,25 @@ def cost_rollup(
     """Ingest new batches (default: the drop folder), recompute rollups and alerts, report."""
     logger = get_run_logger()
     settings = get_settings()
+    if not paths:
+        settings.inbox_dir.mkdir(parents=True, exist_ok=True)
     sources = paths or [str(settings.inbox_dir)]
-    for src in sources:
-        if src == str(settings.inbox_dir):
-            settings.inbox_dir.mkdir(parents=True, exist_ok=True)
     files = find_new_batches(settings, sources, reingest)
     logger.info("%d new batch(es) under %s", len(files), ", ".join(sources))
-    futures = [ingest_batch.submit(settings, f, log_format) for f in files]
-    ingested = [f.result() for f in futures]
+    futures = {f: ingest_batch.submit(settings, f, log_format) for f in files}
+    ingested, failed = [], {}
+    for path, future in futures.items():
+        state = future.wait() or future.state
+        if state.is_completed():
+            ingested.append(future.result())
+        else:
+            failed[path] = str(future.state.message)
     quarantined = sum(b.quarantined for b in ingested)
     if quarantined:
         logger.warning("%d malformed record(s) quarantined; see the quarantine table", quarantined)
     result = roll_up(settings)
     emit_alerts(result.new_alerts)
-    publish_report(result, ingested)
+    publish_report(result, ingested, failed)
+    if failed:  # everything readable is in; the run still says plainly that files were refused
+        raise IngestError(f"{len(failed)} file(s) could not be ingested: {', '.join(failed)}")
     return result

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import task
+from prefect import Task, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.client.schemas.objects import TaskRun
 from prefect.events import emit_event
+from prefect.states import State
 
 from llmops.costs import ALERT_EVENTS, RollupResult, run_rollup
+from llmops.errors import LlmopsError
 from llmops.ingest import BatchResult, discover, ingest_file, price_book
 from llmops.lake import file_digest, table_dir
 from llmops.reports import cost_report
 from llmops.settings import Settings
+
+
+def transient(task: Task, task_run: TaskRun, state: State) -> bool:
+    """Retry I/O hiccups, not bad input: an unreadable file stays unreadable."""
+    exc = state.result(raise_on_failure=False)
+    return not isinstance(exc, LlmopsError)
 
 
 @task(name="find-new-batches", retries=1, retry_delay_seconds=5)
@@ -25,7 +34,14 @@ def find_new_batches(settings: Settings, paths: list[str], reingest: bool = Fals
     return [str(f) for f in files if not (done / f"{file_digest(f)}.parquet").exists()]
 
 
-@task(name="ingest-batch", retries=2, retry_delay_seconds=10, timeout_seconds=3600)
+@task(
+    name="ingest-batch",
+    retries=2,
+    retry_delay_seconds=10,
+    retry_condition_fn=transient,
+    timeout_seconds=3600,
+    task_run_name="ingest-{path}",
+)
 def ingest_batch(settings: Settings, path: str, log_format: str = "auto") -> BatchResult:
     """Ingest one log file (one batch) into the lake."""
     return ingest_file(Path(path), settings, log_format, price_book(settings))
@@ -55,8 +71,10 @@ def emit_alerts(alerts: list[dict[str, object]]) -> int:
 
 
 @task(name="publish-cost-report")
-def publish_report(result: RollupResult, ingested: list[BatchResult]) -> str:
+def publish_report(
+    result: RollupResult, ingested: list[BatchResult], failed: dict[str, str]
+) -> str:
     """The markdown artifact on the flow run."""
-    md = cost_report(result, [b.model_dump() for b in ingested])
+    md = cost_report(result, [b.model_dump() for b in ingested], failed)
     create_markdown_artifact(key="cost-rollup", markdown=md, description="Cost rollup and alerts")
     return md

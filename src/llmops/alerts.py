@@ -115,7 +115,7 @@ def compute_alerts(
 
     def run(sql: str, params: dict[str, object] | None = None) -> None:
         res = con.sql(
-            f"SELECT md5(concat_ws('|', rule, scope, window_start::VARCHAR, threshold::VARCHAR))"
+            f"SELECT md5(concat_ws('|', rule, scope, window_start::VARCHAR))"
             f"[:16] AS alert_id, * FROM ({sql})",
             params=params,
         ).to_arrow_table()
@@ -141,7 +141,7 @@ def compute_alerts(
                     "limit": budget.monthly_usd * level,
                     "budget": budget.monthly_usd,
                     "severity": "critical" if level >= 1 else "warning",
-                    "scope": f"{budget.column}={budget.value}",
+                    "scope": f"{budget.column}={budget.value} at {level:.0%}",
                     "name": budget.name,
                 },
             )

@@ -16,7 +16,10 @@ def spark(values: Sequence[float]) -> list[str]:
 
 
 def cost_report(
-    result: RollupResult, ingested: Sequence[dict[str, object]] = (), days: int = 31
+    result: RollupResult,
+    ingested: Sequence[dict[str, object]] = (),
+    failed: dict[str, str] | None = None,
+    days: int = 31,
 ) -> str:
     """The cost rollup's markdown artifact: ingest summary, daily cost with bars, alerts."""
     lines = ["# Cost rollup", ""]
@@ -38,6 +41,9 @@ def cost_report(
                 f"| {name} | {b['format']} | {b['accepted']} | {b['quarantined']} | "
                 f"{b['unpriced']} | {reasons} |"
             )
+    if failed:
+        lines += ["", "## Files that could not be ingested", ""]
+        lines += [f"- `{path}`: {reason}" for path, reason in failed.items()]
     daily = result.daily[-days:]
     lines += ["", f"## Daily cost (last {len(daily)} days)", ""]
     lines += [

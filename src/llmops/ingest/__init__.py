@@ -95,6 +95,8 @@ def _open(path: Path, fmt: str, chunk_bytes: int) -> tuple[str, Iterator[pa.Tabl
             # JSONL of envelopes (one Langfuse batch / OTLP export per line): unwrap each line.
             chunks = _unwrap_lines(itertools.chain([first], stream))
             sample = [r for s in sample[:5] for _, r in readers.records_from_document(s)]
+    if fmt == "auto" and not sample:
+        fmt = "generic"  # not one record parses: every line goes to quarantine with its reason
     if fmt == "auto":
         detected = detect(sample)
         if detected is None:
