@@ -48,7 +48,11 @@ LLM_CALLS: tuple[Column, ...] = (
         "cost_status", "VARCHAR", "'priced' (litellm map), 'override' (prices file), 'unpriced'"
     ),
     Column("priced_model", "VARCHAR", "price-map key the cost was computed with"),
-    Column("input_text", "VARCHAR", "user-side input (non-system messages), kept for audits"),
+    Column(
+        "input_text",
+        "VARCHAR",
+        "user-side input: the newest message (or all non-system ones), kept for audits",
+    ),
     Column("system_text", "VARCHAR", "system prompt, kept for leakage checks"),
     Column("output_text", "VARCHAR", "model output, kept for audits"),
     Column("batch_id", "VARCHAR", "content hash of the source file (the lake file's name)"),

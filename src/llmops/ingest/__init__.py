@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 from pydantic import BaseModel
 
 from llmops.arrow_schema import all_schemas, arrow_schema
@@ -128,6 +129,41 @@ def _unwrap_lines(chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:
             yield readers.chunk_from_records(recs)
 
 
+def prefetch(chunks: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
+    """Read the next chunks in a background thread while the current one is normalized."""
+    import queue
+    import threading
+
+    q: queue.Queue[object] = queue.Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            for chunk in chunks:
+                while not stop.is_set():
+                    try:
+                        q.put(chunk, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put(done)
+        except BaseException as exc:  # re-raised in the consumer
+            q.put(exc)
+
+    thread = threading.Thread(target=work, name="ingest-reader", daemon=True)
+    thread.start()
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+
+
 def ingest_file(
     path: Path, settings: Settings, fmt: str = "auto", book: PriceBook | None = None
 ) -> BatchResult:
@@ -151,13 +187,13 @@ def ingest_file(
     unpriced_models: set[str] = set()
     unpriced = 0
     try:
-        for chunk in chunks:
+        for chunk in prefetch(chunks):
             good, rejected = norm(chunk)
             calls.write(good)
             bad.write(rejected)
             reasons.update(rejected["reason"].to_pylist())
-            mask = pa.compute.equal(good["cost_status"], "unpriced")
-            unpriced += pa.compute.sum(mask).as_py() or 0
+            mask = pc.equal(good["cost_status"], "unpriced")
+            unpriced += pc.sum(mask).as_py() or 0
             if unpriced:
                 for row in good.filter(mask).select(["provider", "requested_model"]).to_pylist():
                     unpriced_models.add(f"{row['provider']}/{row['requested_model']}")

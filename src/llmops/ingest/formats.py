@@ -36,6 +36,7 @@ RAW_FIELDS = (
     "reported_cost_usd",
     "input_messages",
     "input_text",
+    "system_text",
     "output_text",
 )
 
@@ -61,6 +62,11 @@ def inner(p: Paths, path: str, sub: str) -> str:
     """SQL for `sub` inside a field that may hold JSON as an object or as an encoded string."""
     raw = p(path)
     return f"json_extract_string(CASE WHEN json_valid({raw}) THEN {raw} END, '{sub}')"
+
+
+def first_system(p: Paths, messages: str) -> str:
+    """SQL: content of the first message when it is a system message."""
+    return f"CASE WHEN {p(messages + '[0].role')} = 'system' THEN {p(messages + '[0].content')} END"
 
 
 def attr(key: str) -> str:
@@ -96,7 +102,9 @@ def _litellm(p: Paths) -> dict[str, str]:
         ),
         "error_type": p("$.error_information.error_class", "$.error_information.error_code"),
         "reported_cost_usd": p("$.response_cost"),
-        "input_messages": p("$.messages"),
+        # the newest turn is the user's input; a leading system message is the system prompt
+        "input_text": p("$.messages[#-1].content"),
+        "system_text": first_system(p, "$.messages"),
         "output_text": p("$.response.choices[0].message.content"),
     }
 
@@ -162,7 +170,9 @@ def _langfuse(p: Paths) -> dict[str, str]:
         "status": f"CASE WHEN upper({level}) = 'ERROR' THEN 'error' ELSE 'success' END",
         "error_type": f"CASE WHEN upper({level}) = 'ERROR' THEN {p('$.statusMessage')} END",
         "reported_cost_usd": p("$.usage.totalCost", "$.metadata.litellm_response_cost"),
-        "input_messages": p("$.input.messages", "$.input"),
+        "input_text": p("$.input.messages[#-1].content"),
+        "system_text": first_system(p, "$.input.messages"),
+        "input_messages": p("$.input"),
         "output_text": p("$.output.content", "$.output"),
     }
 

@@ -36,7 +36,11 @@ def _int(expr: str) -> str:
 
 
 def _messages(expr: str, system: bool) -> str:
-    """SQL: message contents (system or non-system) of a JSON messages array, else the text."""
+    """SQL: message contents (system or non-system) of a JSON messages array, else the text.
+
+    Used where a format carries messages as an encoded JSON string (OpenTelemetry attributes);
+    formats with nested messages read the newest turn and the system prompt in the scan itself.
+    """
     op = "=" if system else "<>"
     msgs = f"json_extract(CASE WHEN json_valid({expr}) THEN {expr} END, '$[*]')"
     joined = (
@@ -49,8 +53,9 @@ def _messages(expr: str, system: bool) -> str:
     return f"CASE WHEN {is_array} THEN {joined} ELSE {expr} END"
 
 
-def build_query(fmt: str) -> str:
-    """SQL over table `chunk(rec_no, line)` giving typed fields plus a `reason` for rejects."""
+def build_query(fmt: str) -> tuple[str, str]:
+    """Two SQL steps: scan `chunk(rec_no, line)` once into extracted values (`scanned`), then
+    type and check them, giving typed fields plus a `reason` for rejects."""
     paths = Paths()
     exprs = MAPPINGS[fmt](paths)
     path_list = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths.paths) + "]"
@@ -60,9 +65,7 @@ def build_query(fmt: str) -> str:
         return source_field(fmt, field).replace("'", "''")
 
     checks = [
-        f"CASE WHEN NOT is_json THEN CASE WHEN starts_with(line, '{CSV_ERROR}') "
-        f"THEN substr(line, {len(CSV_ERROR) + 1}) ELSE 'not valid JSON' END END",
-        "CASE WHEN is_json AND NOT is_object THEN 'record is not a JSON object' END",
+        "scan_error",
         f"CASE WHEN is_object AND r_requested_model IS NULL "
         f"THEN 'missing field {name('requested_model')}' END",
         f"CASE WHEN is_object AND r_started_at IS NULL "
@@ -89,21 +92,27 @@ def build_query(fmt: str) -> str:
         + [f"{_int('r_' + f)} AS {f}" for f in INT_FIELDS]
         + [f"TRY_CAST(r_{f} AS DOUBLE) AS {f}" for f in FLOAT_FIELDS]
     )
-    return f"""
-WITH src AS (
-  SELECT rec_no, line, json_valid(line) AS is_json FROM chunk WHERE trim(line, ' ' || chr(9) || chr(10) || chr(13)) <> ''
-), obj AS (
-  SELECT rec_no, line, is_json,
-    coalesce(json_type(CASE WHEN is_json THEN line END) = 'OBJECT', false) AS is_object
-  FROM src
-), ext AS (
-  SELECT rec_no, line, is_json, is_object,
-    json_extract_string(CASE WHEN is_object THEN line END, {path_list}) AS v
-  FROM obj
-), raw AS (
-  SELECT rec_no, line, is_json, is_object,
+    blank = "trim(line, ' ' || chr(9) || chr(10) || chr(13)) = ''"
+    scan = f"""
+SELECT rec_no, is_json, is_object, CASE WHEN is_object THEN v END AS v,
+  CASE WHEN NOT is_json THEN CASE WHEN starts_with(line, '{CSV_ERROR}')
+    THEN substr(line, {len(CSV_ERROR) + 1}) ELSE 'not valid JSON' END
+  WHEN NOT is_object THEN 'record is not a JSON object' END AS scan_error
+FROM (
+  SELECT rec_no, v IS NOT NULL AS is_json,
+    v IS NOT NULL AND (starts_with(line, '{{') OR regexp_matches(line, '^\\s*\\{{')) AS is_object,
+    v, line
+  FROM (
+    SELECT rec_no, line, TRY(json_extract_string(line, {path_list})) AS v FROM chunk
+    WHERE length(line) > 2 OR NOT ({blank})
+  )
+)
+"""
+    typed_sql = f"""
+WITH raw AS (
+  SELECT rec_no, is_json, is_object, scan_error,
   {raw_cols}
-  FROM ext
+  FROM scanned
 ), typed AS (
   SELECT *,
   {typed}
@@ -111,11 +120,12 @@ WITH src AS (
 )
 SELECT *, nullif(concat_ws('; ', {", ".join(checks)}), '') AS reason FROM typed
 """
+    return scan, typed_sql
 
 
 FINAL_SQL = """
 SELECT
-  coalesce(r_call_id, 'h' || left(md5(rtrim(line, chr(13) || chr(10))), 24)) AS call_id,
+  coalesce(r_call_id, h.line_hash) AS call_id,
   r_trace_id AS trace_id,
   $fmt AS source_format,
   started_at,
@@ -144,15 +154,16 @@ SELECT
   m.cost_status AS cost_status,
   m.priced_model AS priced_model,
   coalesce(r_input_text, {input_text}) AS input_text,
-  {system_text} AS system_text,
+  coalesce(r_system_text, {system_text}) AS system_text,
   r_output_text AS output_text,
   $batch AS batch_id,
   $file AS source_file,
-  rec_no AS source_line
+  good.rec_no AS source_line
 FROM good
 LEFT JOIN models m ON m.model_key = coalesce(r_provider, '') || '|' || r_requested_model
   || '|' || coalesce(r_served_model, '')
 LEFT JOIN users u ON u.user_id = r_user_id
+LEFT JOIN hashes h ON h.rec_no = good.rec_no
 """
 
 MODELS_SCHEMA = pa.schema(
@@ -215,7 +226,7 @@ class Normalizer:
     ) -> None:
         self.fmt, self.book, self.user_key = fmt, book, user_key
         self.params = {"fmt": fmt, "batch": batch_id, "file": file}
-        self.extract_sql = build_query(fmt)
+        self.scan_sql, self.typed_sql = build_query(fmt)
         self.final_sql = FINAL_SQL.format(
             input_text=_messages("r_input_messages", system=False),
             system_text=_messages("r_input_messages", system=True),
@@ -231,21 +242,31 @@ class Normalizer:
         """Normalize one chunk; returns (accepted rows, quarantined rows)."""
         con = self.con
         con.register("chunk", chunk)
-        staged = con.sql(self.extract_sql).to_arrow_table()
-        con.unregister("chunk")
+        con.register("scanned", con.sql(self.scan_sql).to_arrow_table())
+        staged = con.sql(self.typed_sql).to_arrow_table()
+        con.unregister("scanned")
         con.register("staged", staged)
         bad = con.sql(
-            "SELECT $batch AS batch_id, $file AS source_file, rec_no AS source_line, "
-            "$fmt AS source_format, reason, rtrim(line, chr(13) || chr(10)) AS raw "
-            "FROM staged WHERE reason IS NOT NULL",
+            "SELECT $batch AS batch_id, $file AS source_file, s.rec_no AS source_line, "
+            "$fmt AS source_format, s.reason, rtrim(c.line, chr(13) || chr(10)) AS raw "
+            "FROM staged s JOIN chunk c USING (rec_no) WHERE s.reason IS NOT NULL "
+            "ORDER BY s.rec_no",
             params=self.params,
         ).to_arrow_table()
         good = con.sql("SELECT * FROM staged WHERE reason IS NULL").to_arrow_table()
+        # records without any id get a content hash, so a re-delivered copy deduplicates
+        hashes = con.sql(
+            "SELECT rec_no, 'h' || left(md5(rtrim(line, chr(13) || chr(10))), 24) AS line_hash "
+            "FROM chunk WHERE rec_no IN (SELECT rec_no FROM staged "
+            "WHERE reason IS NULL AND r_call_id IS NULL)"
+        ).to_arrow_table()
         con.unregister("staged")
+        con.unregister("chunk")
         con.register("good", good)
+        con.register("hashes", hashes)
         con.register("models", resolve_models(good, self.book))
         con.register("users", hash_users(good["r_user_id"], self.user_key))
         out = con.sql(self.final_sql, params=self.params).to_arrow_table()
-        for name in ("good", "models", "users"):
+        for name in ("good", "hashes", "models", "users"):
             con.unregister(name)
         return out.cast(LLM_CALLS_ARROW), bad

@@ -155,3 +155,21 @@ def test_user_ids_are_hashed_never_stored(settings, tmp_path: Path) -> None:
         p.read_bytes() for p in (settings.lake_dir / "llm_calls").glob("*.parquet")
     )
     assert b"alice@example.com" not in lake_bytes
+
+
+def test_invalid_utf8_and_control_characters_are_quarantined_not_fatal(settings, tmp_path) -> None:
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(
+        (record(1) + "\n").encode()
+        + b'{"id": "x\xff\xfe", "broken\n'
+        + b"\x1f\x1f stray unit separators\n"
+        + (record(4) + "\r\n").encode()
+    )
+    result = ingest_file(path, settings)
+    assert (result.accepted, result.quarantined) == (2, 2)
+    con = connect(settings.lake_dir)
+    lines = [r[0] for r in con.execute("SELECT source_line FROM quarantine ORDER BY 1").fetchall()]
+    ids = [r[0] for r in con.execute("SELECT call_id FROM llm_calls ORDER BY 1").fetchall()]
+    con.close()
+    assert lines == [2, 3]
+    assert ids == ["call-1", "call-4"]
