@@ -186,3 +186,7 @@ def main() -> None:
     """Entry point: offline defaults first, then the command."""
     apply_offline_defaults()
     app()
+
+
+if __name__ == "__main__":
+    main()
