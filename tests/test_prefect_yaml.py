@@ -1,0 +1,66 @@
+"""prefect.yaml: every entrypoint imports, and `prefect deploy --all` registers it on a server."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+
+
+def load_flow(entrypoint: str):
+    path, name = entrypoint.split(":")
+    spec = importlib.util.spec_from_file_location("entry", ROOT / path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+@pytest.mark.parametrize("deployment", SPEC["deployments"], ids=lambda d: d["name"])
+def test_entrypoint_imports_and_has_docstring(deployment: dict) -> None:
+    flow = load_flow(deployment["entrypoint"])
+    assert flow.__doc__, "every flow has a one-line docstring"
+    params = set(flow.parameters.properties)
+    assert set(deployment.get("parameters", {})) <= params
+    assert deployment["enforce_parameter_schema"] is True
+    assert deployment["description"] and deployment["tags"]
+
+
+def test_prefect_deploy_all_registers_every_deployment(prefect_server: None) -> None:
+    from prefect.settings import PREFECT_API_URL
+
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    subprocess.run(
+        [prefect, "work-pool", "create", "llmops-local", "--type", "process", "--overwrite"],
+        env=env,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    out = subprocess.run(
+        [prefect, "--no-prompt", "deploy", "--all"],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    for d in SPEC["deployments"]:
+        flow_name = load_flow(d["entrypoint"]).name
+        shown = subprocess.run(
+            [prefect, "deployment", "inspect", f"{flow_name}/{d['name']}"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert shown.returncode == 0, shown.stdout + shown.stderr
+        assert "enforce_parameter_schema" in shown.stdout
