@@ -36,8 +36,13 @@ class BatchResult(BaseModel):
     accepted: int
     quarantined: int
     unpriced: int
-    reasons: dict[str, int]
+    reasons: dict[str, int]  # by kind of reason; the quarantine table has each record's values
     unpriced_models: list[str]
+
+
+def reason_kind(reason: str) -> str:
+    """A quarantine reason without the offending values, for counting ("field x: negative count")."""
+    return "; ".join(part.split(" (", 1)[0] for part in reason.split("; "))
 
 
 def price_book(settings: Settings) -> PriceBook:
@@ -191,7 +196,7 @@ def ingest_file(
             good, rejected = norm(chunk)
             calls.write(good)
             bad.write(rejected)
-            reasons.update(rejected["reason"].to_pylist())
+            reasons.update(reason_kind(r) for r in rejected["reason"].to_pylist())
             mask = pc.equal(good["cost_status"], "unpriced")
             unpriced += pc.sum(mask).as_py() or 0
             if unpriced:

@@ -74,18 +74,18 @@ def build_query(fmt: str) -> tuple[str, str]:
     for f in TS_FIELDS:
         checks.append(
             f"CASE WHEN is_object AND r_{f} IS NOT NULL AND {f} IS NULL THEN "
-            f"format('field {name(f)}: {{}} is not a timestamp', left(r_{f}, 40)) END"
+            f"format('field {name(f)}: not a timestamp ({{}})', left(r_{f}, 40)) END"
         )
     for f in INT_FIELDS:
         checks.append(
             f"CASE WHEN is_object AND r_{f} IS NOT NULL AND {f} IS NULL THEN "
-            f"format('field {name(f)}: {{}} is not an integer', left(r_{f}, 40)) "
-            f"WHEN {f} < 0 THEN format('field {name(f)}: negative count {{}}', {f}) END"
+            f"format('field {name(f)}: not an integer ({{}})', left(r_{f}, 40)) "
+            f"WHEN {f} < 0 THEN format('field {name(f)}: negative count ({{}})', {f}) END"
         )
     for f in FLOAT_FIELDS:
         checks.append(
             f"CASE WHEN is_object AND r_{f} IS NOT NULL AND {f} IS NULL THEN "
-            f"format('field {name(f)}: {{}} is not a number', left(r_{f}, 40)) END"
+            f"format('field {name(f)}: not a number ({{}})', left(r_{f}, 40)) END"
         )
     typed = ",\n  ".join(
         [f"{_ts('r_' + f)} AS {f}" for f in TS_FIELDS]
