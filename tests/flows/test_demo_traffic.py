@@ -1,0 +1,82 @@
+"""On simulated multi-format traffic the flow finds exactly the planted anomalies and bad lines."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from llmops.traffic import generate_traffic
+from llmops.warehouse import connect
+
+pytestmark = pytest.mark.usefixtures("prefect_server")
+
+
+@pytest.fixture(scope="module")
+def traffic(tmp_path_factory: pytest.TempPathFactory):
+    out = tmp_path_factory.mktemp("drop")
+    manifest = generate_traffic(out, days=14, calls_per_day=300, seed=7, end_date=date(2025, 3, 14))
+    return out, manifest
+
+
+def _totals(settings) -> tuple[int, int, int]:
+    con = connect(settings.lake_dir)
+    try:
+        return con.execute(
+            "SELECT (SELECT count(*) FROM llm_calls), (SELECT count(*) FROM quarantine), "
+            "(SELECT sum(calls) FROM cost_rollup_daily WHERE dimension = 'total')"
+        ).fetchone()
+    finally:
+        con.close()
+
+
+def test_alerts_are_exactly_the_planted_anomalies(settings, traffic) -> None:
+    from flows.cost_rollup import cost_rollup
+
+    drop, manifest = traffic
+    result = cost_rollup(paths=[str(drop)])
+    found = {(a["rule"], a["window_start"].date().isoformat()) for a in result.alerts}
+    rule = {"cost_spike": "cost_spike", "error_burst": "error_rate", "slow_hour": "latency_p95"}
+    planted = {
+        (rule[a.kind], (a.day if a.kind == "cost_spike" else a.start.date()).isoformat())
+        for a in manifest.anomalies
+    }
+    assert found == planted
+    by_rule = {a["rule"]: a for a in result.alerts}
+    burst = next(a for a in manifest.anomalies if a.kind == "error_burst")
+    assert by_rule["error_rate"]["scope"] == f"{burst.provider}/{burst.model}"
+    window = (by_rule["error_rate"]["window_start"], by_rule["error_rate"]["window_end"])
+    assert window == (burst.start, burst.end)
+    slow = next(a for a in manifest.anomalies if a.kind == "slow_hour")
+    assert by_rule["latency_p95"]["window_start"] == slow.start
+
+    # every planted malformed line is quarantined where the manifest says, with a reason
+    con = connect(settings.lake_dir)
+    rows = con.execute("SELECT source_file, source_line, reason, raw FROM quarantine").fetchall()
+    calls = con.execute("SELECT count(*) FROM llm_calls").fetchone()[0]
+    con.close()
+    quarantined = {(Path(f).name, line): (reason, raw) for f, line, reason, raw in rows}
+    planted_bad = {(m.file, m.line) for m in manifest.malformed}
+    assert planted_bad <= set(quarantined)
+    others = {k: v for k, v in quarantined.items() if k not in planted_bad}
+    # the rest are failed OpenAI Batch requests: no model or time to attribute them to
+    for (file, _), (_, raw) in others.items():
+        assert file.startswith("openai-batch") and json.loads(raw)["response"] is None
+    assert all(reason for reason, _ in quarantined.values())
+    # the re-delivered overlap adds nothing; quarantined records are not in llm_calls
+    assert calls == manifest.unique_calls - len(others)
+    assert result.quarantined == len(quarantined)
+
+
+def test_reingesting_everything_changes_no_total(settings, traffic) -> None:
+    from flows.cost_rollup import cost_rollup
+
+    drop, _ = traffic
+    first = cost_rollup(paths=[str(drop)])
+    before = _totals(settings)
+    again = cost_rollup(paths=[str(drop)], reingest=True)
+    assert _totals(settings) == before
+    assert again.new_alerts == [] and len(again.alerts) == len(first.alerts)
+    assert json.loads((drop / "_planted.json").read_text())["files"]
