@@ -1,0 +1,256 @@
+"""Guardrail accuracy: PII spans on presidio-synth, injection and toxicity classifiers (CV)."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from llmops.guardrails.injection import InjectionParams, load_card, load_model
+from llmops.guardrails.patterns import PII_LABELS
+from llmops.guardrails.spans import find_spans
+from llmops.guardrails.toxicity import TOXICITY_LABELS, score_toxicity
+from llmops.guardrails.training import grouped_cv_proba, load_injection_data
+
+ROOT = Path(__file__).resolve().parents[1]
+PII_FILE = ROOT / "datasets" / "public" / "pii" / "presidio-synth-v2.json"
+TOX_FILE = ROOT / "datasets" / "public" / "toxicity" / "jigsaw-sample.csv"
+# presidio-research entity types -> our labels (structured types only).
+ENTITY_MAP = {
+    "EMAIL_ADDRESS": "email",
+    "PHONE_NUMBER": "phone",
+    "CREDIT_CARD": "card",
+    "IBAN_CODE": "iban",
+    "US_SSN": "ssn",
+    "IP_ADDRESS": "ip",
+}
+
+
+def _progress(msg: str) -> None:
+    """Print a progress line to stderr."""
+    print(f"[guardrail-accuracy] {msg}", file=sys.stderr, flush=True)
+
+
+def split_of(template_id: object) -> str:
+    """Deterministic dev/test split by template: errors were only ever inspected on 'dev'."""
+    digest = hashlib.sha256(str(template_id).encode()).digest()
+    return "dev" if digest[0] % 2 == 0 else "test"
+
+
+def load_presidio(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Texts (row, text, split) and gold spans (row, label, start, end) for our labels."""
+    records = json.loads(path.read_text())
+    texts = pl.DataFrame(
+        {
+            "row": list(range(len(records))),
+            "text": [r["full_text"] for r in records],
+            "split": [split_of(r.get("template_id")) for r in records],
+        },
+        schema={"row": pl.UInt32, "text": pl.Utf8, "split": pl.Utf8},
+    )
+    gold_rows = [
+        (i, s["entity_type"], s["start_position"], s["end_position"])
+        for i, r in enumerate(records)
+        for s in r["spans"]
+    ]
+    gold = pl.DataFrame(
+        gold_rows, schema=["row", "entity", "start", "end"], orient="row"
+    ).with_columns(pl.col("row").cast(pl.UInt32), pl.col("start", "end").cast(pl.Int64))
+    return texts, gold
+
+
+def _overlap_pairs(pred: pl.DataFrame, gold: pl.DataFrame) -> pl.DataFrame:
+    """Every (prediction, gold span) pair in the same text whose char ranges intersect."""
+    return pred.join(gold, on="row", suffix="_g").filter(
+        (pl.col("start") < pl.col("end_g")) & (pl.col("start_g") < pl.col("end"))
+    )
+
+
+def match_pii(texts: pl.DataFrame, gold: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, float]:
+    """Predictions flagged tp, gold spans flagged hit (same label, overlapping), records/s."""
+    t0 = time.perf_counter()
+    pred = find_spans(texts["text"], PII_LABELS)
+    elapsed = time.perf_counter() - t0
+    pred = pred.with_columns(row=texts["row"].gather(pred["row"]))
+    pred = pred.join(texts.select("row", "split"), on="row").with_row_index("pid")
+    gold_ours = (
+        gold.with_columns(label=pl.col("entity").replace_strict(ENTITY_MAP, default=None))
+        .filter(pl.col("label").is_not_null())
+        .join(texts.select("row", "split"), on="row")
+        .with_row_index("gid")
+    )
+    # A prediction is a true positive when it overlaps a gold span of the same label.
+    same = _overlap_pairs(pred, gold_ours).filter(pl.col("label") == pl.col("label_g"))
+    pred = pred.with_columns(tp=pl.col("pid").is_in(same["pid"].implode()))
+    gold_ours = gold_ours.with_columns(hit=pl.col("gid").is_in(same["gid"].implode()))
+    return pred, gold_ours, texts.height / elapsed
+
+
+def pii_scores(texts: pl.DataFrame, gold: pl.DataFrame) -> tuple[pl.DataFrame, float]:
+    """Per-label and per-split precision/recall/F1 with overlap matching; also records/s."""
+    pred, gold_ours, rps = match_pii(texts, gold)
+    rows = []
+    for split in ("all", "dev", "test"):
+        p = pred if split == "all" else pred.filter(pl.col("split") == split)
+        g = gold_ours if split == "all" else gold_ours.filter(pl.col("split") == split)
+        for label in PII_LABELS:
+            pl_ = p.filter(pl.col("label") == label)
+            gl_ = g.filter(pl.col("label") == label)
+            n_pred, n_tp = pl_.height, int(pl_["tp"].sum())
+            n_gold, n_hit = gl_.height, int(gl_["hit"].sum())
+            prec = n_tp / n_pred if n_pred else float("nan")
+            rec = n_hit / n_gold if n_gold else float("nan")
+            f1 = 2 * prec * rec / (prec + rec) if n_pred and n_gold and prec + rec else float("nan")
+            rows.append((split, label, n_gold, n_pred, n_tp, n_hit, prec, rec, f1))
+    table = pl.DataFrame(
+        rows,
+        schema=[
+            "split",
+            "label",
+            "gold",
+            "pred",
+            "tp_pred",
+            "tp_gold",
+            "precision",
+            "recall",
+            "f1",
+        ],
+        orient="row",
+    )
+    return table, rps
+
+
+def _prf(y: np.ndarray, pred: np.ndarray) -> tuple[float, float, float]:
+    """Precision, recall, F1 of the positive class (0 when undefined)."""
+    from sklearn.metrics import precision_recall_fscore_support
+
+    p, r, f, _ = precision_recall_fscore_support(y, pred, average="binary", zero_division=0)
+    return float(p), float(r), float(f)
+
+
+def injection_scores(folds: int) -> tuple[pl.DataFrame, float]:
+    """Grouped k-fold CV of the shipped settings: every row scored by a model that never saw it."""
+    card = load_card()
+    params = InjectionParams(**card["params"])
+    df = load_injection_data()
+    _progress(f"injection: {folds}-fold grouped CV on {df.height} rows (retrains {folds} times)")
+    proba = grouped_cv_proba(df, params, n_splits=folds, seed=card["seed"])
+    pred = (proba >= params.threshold).astype(int)
+    rows = []
+    for source in ("deepset", "jackhhao", "all"):
+        mask = np.ones(df.height, bool) if source == "all" else (df["source"] == source).to_numpy()
+        y = df["label"].to_numpy()[mask]
+        for cls, name in ((1, "injection"), (0, "benign")):
+            p, r, f = _prf((y == cls).astype(int), (pred[mask] == cls).astype(int))
+            rows.append((source, name, int((y == cls).sum()), p, r, f))
+    table = pl.DataFrame(
+        rows, schema=["dataset", "class", "support", "precision", "recall", "f1"], orient="row"
+    )
+    model = load_model()
+    t0 = time.perf_counter()
+    model.predict_proba(df["text"])
+    return table, df.height / (time.perf_counter() - t0)
+
+
+def toxicity_scores(path: Path) -> tuple[pl.DataFrame, float, pl.DataFrame]:
+    """Lexicon per-class P/R/F1 on every row (nothing trained), plus a CV'd TF-IDF baseline."""
+    df = pl.read_csv(path)
+    t0 = time.perf_counter()
+    scored = score_toxicity(df["comment_text"])
+    rps = df.height / (time.perf_counter() - t0)
+    rows = []
+    for label in TOXICITY_LABELS:
+        y = df[label].to_numpy()
+        p, r, f = _prf(y, scored[label].to_numpy().astype(int))
+        rows.append((label, int(y.sum()), int(scored[label].sum()), p, r, f))
+    table = pl.DataFrame(
+        rows, schema=["class", "support", "predicted", "precision", "recall", "f1"], orient="row"
+    )
+    return table, rps, _toxicity_baseline(df)
+
+
+def _toxicity_baseline(df: pl.DataFrame) -> pl.DataFrame:
+    """Reference only: char+word TF-IDF LR, 5-fold stratified CV, for the `toxic` class."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline, make_union
+
+    model = make_pipeline(
+        make_union(
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
+            TfidfVectorizer(sublinear_tf=True),
+        ),
+        LogisticRegression(C=10, class_weight="balanced", max_iter=2000),
+    )
+    y = df["toxic"].to_numpy()
+    cv = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    pred = cross_val_predict(model, df["comment_text"].to_list(), y, cv=cv)
+    p, r, f = _prf(y, pred)
+    return pl.DataFrame({"class": ["toxic"], "precision": [p], "recall": [r], "f1": [f]})
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every accuracy benchmark and print the tables."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--pii-file", type=Path, default=PII_FILE)
+    parser.add_argument("--tox-file", type=Path, default=TOX_FILE)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--skip-injection", action="store_true", help="skip the CV retraining")
+    parser.add_argument("--show-errors", choices=["dev"], default=None)
+    args = parser.parse_args(argv)
+    pl.Config.set_tbl_rows(100)
+    pl.Config.set_tbl_cols(-1)
+    pl.Config.set_tbl_width_chars(160)
+    _progress(f"PII: loading {args.pii_file}")
+    texts, gold = load_presidio(args.pii_file)
+    _progress(f"PII: scanning {texts.height} texts")
+    table, rps = pii_scores(texts, gold)
+    print("\n## PII (presidio-synth-v2, overlap matching)")
+    print(table.with_columns(pl.col("precision", "recall", "f1").round(3)))
+    print(f"PII scan speed: {rps:,.0f} records/s")
+    if not args.skip_injection:
+        inj, inj_rps = injection_scores(args.folds)
+        print(f"\n## Prompt injection ({args.folds}-fold grouped CV, shipped settings)")
+        print(inj.with_columns(pl.col("precision", "recall", "f1").round(3)))
+        card = load_card()
+        held = {k: v["f1"] for k, v in card["metrics"]["heldout_20pct"].items()}
+        print(f"model card held-out 20% F1 (injection class): {held}")
+        print(f"injection model speed: {inj_rps:,.0f} records/s (these prompts are long)")
+    _progress(f"toxicity: scoring {args.tox_file}")
+    tox, tox_rps, base = toxicity_scores(args.tox_file)
+    print("\n## Toxicity lexicon (all 282 rows; nothing was trained on them)")
+    print(tox.with_columns(pl.col("precision", "recall", "f1").round(3)))
+    print(f"toxicity lexicon speed: {tox_rps:,.0f} records/s")
+    print("reference, not shipped: char+word TF-IDF LR, 5-fold CV on the same rows")
+    print(base.with_columns(pl.col("precision", "recall", "f1").round(3)))
+    if args.show_errors == "dev":
+        show_dev_errors(texts, gold)
+    return 0
+
+
+def show_dev_errors(texts: pl.DataFrame, gold: pl.DataFrame) -> None:
+    """Print misses and false positives on the dev split only (never on test)."""
+    pred, gold_ours, _ = match_pii(texts, gold)
+    text_of = dict(zip(texts["row"].to_list(), texts["text"].to_list(), strict=True))
+    print("\n## dev false positives")
+    for r in pred.filter(~pl.col("tp") & (pl.col("split") == "dev")).iter_rows(named=True):
+        under = gold.filter(
+            (pl.col("row") == r["row"])
+            & (pl.col("start") < r["end"])
+            & (pl.col("end") > r["start"])
+        )["entity"].to_list()
+        print(r["label"], repr(text_of[r["row"]][r["start"] : r["end"]]), "gold:", under)
+    print("\n## dev misses")
+    for r in gold_ours.filter(~pl.col("hit") & (pl.col("split") == "dev")).iter_rows(named=True):
+        print(r["label"], repr(text_of[r["row"]][r["start"] : r["end"]]))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,122 @@
+"""Table-driven tests for the PII and secret pattern detectors."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from llmops.guardrails.spans import find_pii, find_secrets, find_spans
+
+# (text, label, exact matched substring)
+POSITIVES = [
+    ("write to john.doe+news@example.co.uk today", "email", "john.doe+news@example.co.uk"),
+    ("call (415) 555-0132 now", "phone", "(415) 555-0132"),
+    ("call 415-555-0132", "phone", "415-555-0132"),
+    ("call 415.555.0132 x12", "phone", "415.555.0132 x12"),
+    ("intl +44 20 7946 0958 office", "phone", "+44 20 7946 0958"),
+    ("de +49 30 1234567", "phone", "+49 30 1234567"),
+    ("ch +41 (0)44 668 18 00", "phone", "+41 (0)44 668 18 00"),
+    ("us +1-202-555-0173", "phone", "+1-202-555-0173"),
+    ("fr 01 23 45 67 89", "phone", "01 23 45 67 89"),
+    ("uk 020 7946 0958", "phone", "020 7946 0958"),
+    ("my phone is 467 3395", "phone", "467 3395"),
+    ("visa 4111 1111 1111 1111 thanks", "card", "4111 1111 1111 1111"),
+    ("visa 4111-1111-1111-1111", "card", "4111-1111-1111-1111"),
+    ("amex 378282246310005", "card", "378282246310005"),
+    ("amex 3782 822463 10005", "card", "3782 822463 10005"),
+    ("mc 5555555555554444.", "card", "5555555555554444"),
+    ("card 4111 1111 1111 1111 123 (cvv)", "card", "4111 1111 1111 1111"),
+    ("iban DE89 3704 0044 0532 0130 00", "iban", "DE89 3704 0044 0532 0130 00"),
+    ("iban GB82WEST12345698765432.", "iban", "GB82WEST12345698765432"),
+    ("iban gb82 west 1234 5698 7654 32", "iban", "gb82 west 1234 5698 7654 32"),
+    ("ssn 123-45-6789", "ssn", "123-45-6789"),
+    ("ssn 123 45 6789", "ssn", "123 45 6789"),
+    ("SSN: 123456789", "ssn", "123456789"),
+    ("host 192.168.1.10 down", "ip", "192.168.1.10"),
+    ("v6 2001:db8::8a2e:370:7334 up", "ip", "2001:db8::8a2e:370:7334"),
+    ("v6 fe80::1:2:3 up", "ip", "fe80::1:2:3"),
+]
+
+SECRETS = [
+    ("key sk-proj-AbC123dEf456GhI789jKl012MnO345 here", "openai_key"),
+    ("key sk-AbC123dEf456GhI789jKl012MnO345pQr678sTu901vWx234 here", "openai_key"),
+    ("key sk-ant-api03-AbC123dEf456GhI789jKl012MnO-xyz here", "anthropic_key"),
+    ("aws AKIAIOSFODNN7EXAMPLE", "aws_access_key"),
+    ("aws ASIAY34FZKBOKMUTVV7A", "aws_access_key"),
+    ("gh ghp_abcdefghijklmnopqrstuvwxyz0123456789", "github_token"),
+    ("gh gho_abcdefghijklmnopqrstuvwxyz0123456789", "github_token"),
+    ("gh github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz", "github_token"),
+    ("slack xoxb-123456789012-abcdefABCDEF", "slack_token"),
+    ("slack xoxp-123456789012-abcdefABCDEF", "slack_token"),
+    ("google AIzaSyA1234567890abcdefghijklmnopqrstuv", "google_api_key"),
+    (
+        "jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9Pl",
+        "jwt",
+    ),
+    (
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\nabc+/=\n-----END RSA PRIVATE KEY-----",
+        "private_key",
+    ),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA", "private_key"),
+]
+
+# Near misses: none of these may produce any PII or secret span.
+NEGATIVES = [
+    "card 4111 1111 1111 1112 fails luhn",
+    "bad iban DE89 3704 0044 0532 0130 01 checksum",
+    "ssn 000-12-3456 has area 000",
+    "ssn 666-12-3456 and 900-12-3456 are never issued",
+    "ssn 123-00-6789 group 00, 123-45-0000 serial 0000",
+    "plain nine digits 123456789 without context",
+    "version 1.2.3.4.5 and v2.3.4.5 released",
+    "ip-like 256.1.1.1 and 1.2.3",
+    "dates 2023-01-15, 01.02.2023, 15/10/2023 and 12:30:45",
+    "order #48213, ORD-2024-000123, order 20240115-0042, ticket 12345",
+    "timestamp 1700000000000 and 1700000000",
+    "price 12 345 678 EUR and page 123 4567",
+    "std::vector<int> and a::b in C++",
+    "task-management-framework-for-teams is not a key",
+    "sk-learn-compatible-estimator-interface",
+    "mac 00:1A:2B:3C:4D:5E and loopback ::1",
+]
+
+
+@pytest.mark.parametrize(("text", "label", "value"), POSITIVES)
+def test_pii_true_positives(text: str, label: str, value: str) -> None:
+    spans = find_pii(pl.Series([text]))
+    got = [(r["label"], text[r["start"] : r["end"]]) for r in spans.iter_rows(named=True)]
+    assert (label, value) in got, got
+
+
+@pytest.mark.parametrize(("text", "label"), SECRETS)
+def test_secret_true_positives(text: str, label: str) -> None:
+    spans = find_secrets(pl.Series([text]))
+    assert spans["label"].to_list() == [label]
+
+
+@pytest.mark.parametrize("text", NEGATIVES)
+def test_near_misses_do_not_fire(text: str) -> None:
+    spans = find_spans(pl.Series([text]))
+    got = [(r["label"], text[r["start"] : r["end"]]) for r in spans.iter_rows(named=True)]
+    assert got == []
+
+
+def test_offsets_are_char_offsets_with_unicode() -> None:
+    text = "héllo 日本語 — mail ü@exämple.com? no: bob@example.com"
+    spans = find_pii(pl.Series([text]))
+    assert [text[s:e] for s, e in spans.select("start", "end").iter_rows()] == ["bob@example.com"]
+
+
+def test_overlap_priority_iban_beats_card() -> None:
+    text = "DE89 3704 0044 0532 0130 00"
+    assert find_spans(pl.Series([text]))["label"].to_list() == ["iban"]
+
+
+def test_nulls_and_empty_column() -> None:
+    assert find_pii(pl.Series([None, ""], dtype=pl.Utf8)).is_empty()
+    assert find_pii(pl.Series([], dtype=pl.Utf8)).is_empty()
+
+
+def test_unknown_label_raises() -> None:
+    with pytest.raises(ValueError, match="unknown pattern label"):
+        find_spans(pl.Series(["x"]), ["passport"])
