@@ -20,7 +20,8 @@ from pathlib import Path
 
 FLOOR_SOURCE = """(
   SELECT
-    to_timestamp("startTime") AS started_at,
+    coalesce(to_timestamp(TRY_CAST(trim("startTime"::VARCHAR, '"') AS DOUBLE)),
+             TRY_CAST(trim("startTime"::VARCHAR, '"') AS TIMESTAMPTZ)) AS started_at,
     custom_llm_provider AS provider, model AS requested_model,
     metadata.requester_metadata.prompt_name AS prompt_name,
     metadata.requester_metadata.prompt_version AS prompt_version,

@@ -14,7 +14,7 @@ COST_SPIKE = """
 WITH daily AS (
   SELECT started_at::DATE AS day, provider, requested_model, prompt_name, prompt_version, feature,
          count(*) AS calls, sum(cost_usd) / count(*) AS cpr
-  FROM llm_calls WHERE status = 'success' AND cost_status <> 'unpriced'
+  FROM {source} WHERE status = 'success' AND cost_status <> 'unpriced'
   GROUP BY ALL
 ), judged AS (
   SELECT *, avg(cpr) OVER w AS base_mean, coalesce(stddev_samp(cpr) OVER w, 0) AS base_std,
@@ -42,7 +42,7 @@ WITH w AS (
   SELECT provider, requested_model, time_bucket(INTERVAL '{minutes} minutes', started_at) AS ws,
          count(*) AS calls, count(*) FILTER (WHERE status = 'error') AS errors,
          quantile_cont(latency_ms, 0.95) AS p95
-  FROM llm_calls GROUP BY ALL
+  FROM {source} GROUP BY ALL
 ), flagged AS (
   SELECT *, ws - INTERVAL '{minutes} minutes' * row_number() OVER
            (PARTITION BY provider, requested_model ORDER BY ws) AS island
@@ -59,7 +59,7 @@ BUDGET = """
 WITH daily AS (
   SELECT date_trunc('month', started_at)::DATE AS month, started_at::DATE AS day,
          sum(cost_usd) AS spend
-  FROM llm_calls WHERE {column} = $value GROUP BY ALL
+  FROM {source} WHERE {column} = $value GROUP BY ALL
 ), cum AS (
   SELECT *, sum(spend) OVER (PARTITION BY month ORDER BY day) AS mtd FROM daily
 ), crossed AS (
@@ -74,8 +74,9 @@ FROM crossed
 """
 
 
-def _windowed(rules: AlertRules) -> list[str]:
+def _windowed(rules: AlertRules, source: str) -> list[str]:
     err = WINDOWED.format(
+        source=source,
         minutes=rules.error_window_minutes,
         rule="error_rate",
         severity="critical",
@@ -90,6 +91,7 @@ def _windowed(rules: AlertRules) -> list[str]:
         ),
     )
     lat = WINDOWED.format(
+        source=source,
         minutes=60,
         rule="latency_p95",
         severity="warning",
@@ -107,7 +109,10 @@ def _windowed(rules: AlertRules) -> list[str]:
 
 
 def compute_alerts(
-    con: duckdb.DuckDBPyConnection, rules: AlertRules, budgets: list[Budget]
+    con: duckdb.DuckDBPyConnection,
+    rules: AlertRules,
+    budgets: list[Budget],
+    source: str = "llm_calls",
 ) -> pa.Table:
     """Every alert the rules raise over all of llm_calls (deterministic: reruns give the same set)."""
     schema = arrow_schema(ALERTS)
@@ -123,6 +128,7 @@ def compute_alerts(
 
     run(
         COST_SPIKE.format(
+            source=source,
             days=rules.cost_spike_baseline_days,
             pct=rules.cost_spike_pct,
             sigmas=rules.cost_spike_sigmas,
@@ -130,12 +136,12 @@ def compute_alerts(
             min_calls=rules.cost_spike_min_calls,
         )
     )
-    for sql in _windowed(rules):
+    for sql in _windowed(rules, source):
         run(sql)
     for budget in budgets:
         for level in sorted(budget.alert_at):
             run(
-                BUDGET.format(column=budget.column),
+                BUDGET.format(column=budget.column, source=source),
                 {
                     "value": budget.value,
                     "limit": budget.monthly_usd * level,

@@ -15,6 +15,24 @@ from llmops.rollups import compute_rollups, write_rollups
 from llmops.settings import Settings
 from llmops.warehouse import connect
 
+METRIC_COLUMNS = (
+    "call_id",
+    "started_at",
+    "provider",
+    "requested_model",
+    "prompt_name",
+    "prompt_version",
+    "feature",
+    "team",
+    "user_hash",
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "latency_ms",
+    "status",
+    "cost_usd",
+    "cost_status",
+)
 ALERT_EVENTS = {
     "cost_spike": "llmops.cost.alert",
     "budget": "llmops.budget.alert",
@@ -51,9 +69,12 @@ def run_rollup(settings: Settings) -> RollupResult:
     lake = settings.lake_dir
     con = connect(lake)
     try:
-        rollups = compute_rollups(con)
+        # deduplicate once (the view's window over call_id), without the text columns
+        con.execute(f"CREATE TEMP TABLE calls AS SELECT {', '.join(METRIC_COLUMNS)} FROM llm_calls")
+        rollups = compute_rollups(con, "calls")
         write_rollups(lake, rollups)
-        alerts = compute_alerts(con, settings.alerts, load_budgets(settings.budgets_file))
+        budgets = load_budgets(settings.budgets_file)
+        alerts = compute_alerts(con, settings.alerts, budgets, "calls")
         previous = con.execute("SELECT alert_id FROM alerts").fetchall()
         seen = {r[0] for r in previous}
         write_table(lake, "alerts", "alerts", alerts)

@@ -52,7 +52,7 @@ class BatchWriter:
         self.final, self.schema = final, schema
         self._ctx = atomic_path(final)
         self._tmp = self._ctx.__enter__()
-        self._writer = pq.ParquetWriter(self._tmp, schema, compression="zstd")
+        self._writer = pq.ParquetWriter(self._tmp, schema, compression="zstd", compression_level=1)
         self.rows = 0
 
     def write(self, table: pa.Table) -> None:

@@ -79,6 +79,31 @@ def load_overrides(path: Path | None) -> dict[str, Price]:
     return out
 
 
+@lru_cache(maxsize=1)
+def bundled_price_map() -> dict[str, dict]:
+    """litellm's bundled price map, read from its package data without importing litellm (~2 s)."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.find_spec("litellm")
+    if spec is None or not spec.submodule_search_locations:
+        return {}
+    path = Path(next(iter(spec.submodule_search_locations)))
+    return json.loads((path / "model_prices_and_context_window_backup.json").read_bytes())
+
+
+def _from_entry(key: str, entry: dict) -> Price:
+    inp = float(entry["input_cost_per_token"])
+    cached = entry.get("cache_read_input_token_cost")
+    return Price(
+        input=inp,
+        output=float(entry.get("output_cost_per_token") or 0.0),
+        cached_input=float(cached) if cached is not None else inp,
+        source="priced",
+        key=key,
+    )
+
+
 def _litellm():
     import litellm
 
@@ -88,7 +113,25 @@ def _litellm():
 
 @lru_cache(maxsize=4096)
 def litellm_price(provider: str | None, model: str) -> tuple[str | None, Price | None]:
-    """Provider and price of a model from litellm's bundled map; (inferred provider, None) if unmapped."""
+    """Provider and price of a model from litellm's bundled map; (provider, None) if unmapped.
+
+    Exact entries of the map are read directly; anything else (aliases, provider routes such as
+    azure/..., unknown names) goes through litellm.get_model_info.
+    """
+    prices = bundled_price_map()
+    for key in (f"{provider}/{model}" if provider else None, model):
+        entry = prices.get(key) if key else None
+        if (
+            entry
+            and entry.get("input_cost_per_token") is not None
+            and (provider is None or entry.get("litellm_provider") == provider)
+        ):
+            return entry.get("litellm_provider") or provider, _from_entry(key, entry)
+    return _litellm_lookup(provider, model)
+
+
+def _litellm_lookup(provider: str | None, model: str) -> tuple[str | None, Price | None]:
+    """The same answer through litellm itself (aliases, provider routes); imports litellm."""
     litellm = _litellm()
     try:
         _, inferred, _, _ = litellm.get_llm_provider(model, custom_llm_provider=provider)
@@ -102,15 +145,7 @@ def litellm_price(provider: str | None, model: str) -> tuple[str | None, Price |
     mapped = key in litellm.model_cost or f"{inferred}/{key}" in litellm.model_cost
     if not mapped or info.get("input_cost_per_token") is None:
         return inferred, None
-    inp = float(info["input_cost_per_token"])
-    cached = info.get("cache_read_input_token_cost")
-    return inferred, Price(
-        input=inp,
-        output=float(info.get("output_cost_per_token") or 0.0),
-        cached_input=float(cached) if cached is not None else inp,
-        source="priced",
-        key=str(key),
-    )
+    return inferred, _from_entry(str(key), dict(info))
 
 
 class PriceBook:

@@ -12,6 +12,9 @@ from llmops.lake import write_table
 from llmops.schema import ROLLUP
 
 ROLLUP_SQL = """
+SELECT * EXCLUDE (latency_q), latency_q[1] AS latency_p50_ms, latency_q[2] AS latency_p95_ms,
+  latency_q[3] AS latency_p99_ms
+FROM (
 SELECT
   time_bucket(INTERVAL '1 {unit}', started_at) AS bucket_start,
   CASE
@@ -30,9 +33,7 @@ SELECT
   coalesce(sum(cached_tokens), 0) AS cached_tokens,
   coalesce(sum(cost_usd), 0) AS cost_usd,
   count(*) FILTER (WHERE cost_status = 'unpriced') AS unpriced_calls,
-  quantile_cont(latency_ms, 0.50) AS latency_p50_ms,
-  quantile_cont(latency_ms, 0.95) AS latency_p95_ms,
-  quantile_cont(latency_ms, 0.99) AS latency_p99_ms
+  quantile_cont(latency_ms, [0.50, 0.95, 0.99]) AS latency_q
 FROM {source}
 GROUP BY GROUPING SETS (
   (bucket_start),
@@ -40,6 +41,7 @@ GROUP BY GROUPING SETS (
   (bucket_start, prompt_name, prompt_version),
   (bucket_start, feature),
   (bucket_start, user_hash)
+)
 )
 ORDER BY bucket_start, dimension, provider, model, prompt_name, prompt_version, feature, user_hash
 """
@@ -52,12 +54,14 @@ def rollup_sql(unit: str, source: str = "llm_calls") -> str:
     return ROLLUP_SQL.format(unit=unit, source=source)
 
 
-def compute_rollups(con: duckdb.DuckDBPyConnection) -> dict[str, pa.Table]:
-    """Hourly and daily rollups over the deduplicated llm_calls view."""
+def compute_rollups(
+    con: duckdb.DuckDBPyConnection, source: str = "llm_calls"
+) -> dict[str, pa.Table]:
+    """Hourly and daily rollups over the deduplicated llm_calls view (or a copy of it)."""
     out = {}
     schema = arrow_schema(ROLLUP)
     for unit, table in (("hour", "cost_rollup_hourly"), ("day", "cost_rollup_daily")):
-        res = con.sql(rollup_sql(unit)).to_arrow_table()
+        res = con.sql(rollup_sql(unit, source)).to_arrow_table()
         out[table] = res.select(schema.names).cast(schema)
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -191,22 +192,34 @@ def ingest_file(
     reasons: Counter[str] = Counter()
     unpriced_models: set[str] = set()
     unpriced = 0
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
+    pending: Future[None] | None = None
+
+    def write(good: pa.Table, rejected: pa.Table) -> None:
+        calls.write(good)
+        bad.write(rejected)
+
     try:
         for chunk in prefetch(chunks):
             good, rejected = norm(chunk)
-            calls.write(good)
-            bad.write(rejected)
+            if pending is not None:
+                pending.result()  # one write in flight: Parquet compression overlaps the next chunk
+            pending = writer.submit(write, good, rejected)
             reasons.update(reason_kind(r) for r in rejected["reason"].to_pylist())
             mask = pc.equal(good["cost_status"], "unpriced")
             unpriced += pc.sum(mask).as_py() or 0
             if unpriced:
                 for row in good.filter(mask).select(["provider", "requested_model"]).to_pylist():
                     unpriced_models.add(f"{row['provider']}/{row['requested_model']}")
+        if pending is not None:
+            pending.result()
     except Exception:
+        writer.shutdown(wait=True)
         calls.abort()
         bad.abort()
         raise
     finally:
+        writer.shutdown(wait=True)
         norm.close()
     calls.close()
     bad.close()

@@ -159,11 +159,12 @@ SELECT
   $batch AS batch_id,
   $file AS source_file,
   good.rec_no AS source_line
-FROM good
+FROM staged AS good
 LEFT JOIN models m ON m.model_key = coalesce(r_provider, '') || '|' || r_requested_model
   || '|' || coalesce(r_served_model, '')
 LEFT JOIN users u ON u.user_id = r_user_id
 LEFT JOIN hashes h ON h.rec_no = good.rec_no
+WHERE good.reason IS NULL
 """
 
 MODELS_SCHEMA = pa.schema(
@@ -181,7 +182,7 @@ MODELS_SCHEMA = pa.schema(
 LLM_CALLS_ARROW = arrow_schema(LLM_CALLS)
 
 
-def hash_users(user_ids: pa.Array, key: bytes) -> pa.Table:
+def hash_users(user_ids: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Table:
     """Keyed HMAC-SHA256 (truncated to 32 hex) of each distinct raw user id."""
     ids = [u for u in pc.unique(user_ids).to_pylist() if u is not None]
     hashes = [hmac.new(key, u.encode(), hashlib.sha256).hexdigest()[:32] for u in ids]
@@ -190,14 +191,8 @@ def hash_users(user_ids: pa.Array, key: bytes) -> pa.Table:
     )
 
 
-def resolve_models(table: pa.Table, book: PriceBook) -> pa.Table:
+def resolve_models(triples: list[dict[str, str | None]], book: PriceBook) -> pa.Table:
     """Price table for the distinct (provider, requested, served) triples of a chunk."""
-    triples = (
-        table.select(["r_provider", "r_requested_model", "r_served_model"])
-        .group_by(["r_provider", "r_requested_model", "r_served_model"])
-        .aggregate([])
-        .to_pylist()
-    )
     rows = []
     for t in triples:
         provider, requested, served = t["r_provider"], t["r_requested_model"], t["r_served_model"]
@@ -243,9 +238,8 @@ class Normalizer:
         con = self.con
         con.register("chunk", chunk)
         con.register("scanned", con.sql(self.scan_sql).to_arrow_table())
-        staged = con.sql(self.typed_sql).to_arrow_table()
+        con.register("staged", con.sql(self.typed_sql).to_arrow_table())
         con.unregister("scanned")
-        con.register("staged", staged)
         bad = con.sql(
             "SELECT $batch AS batch_id, $file AS source_file, s.rec_no AS source_line, "
             "$fmt AS source_format, s.reason, rtrim(c.line, chr(13) || chr(10)) AS raw "
@@ -253,20 +247,24 @@ class Normalizer:
             "ORDER BY s.rec_no",
             params=self.params,
         ).to_arrow_table()
-        good = con.sql("SELECT * FROM staged WHERE reason IS NULL").to_arrow_table()
         # records without any id get a content hash, so a re-delivered copy deduplicates
         hashes = con.sql(
             "SELECT rec_no, 'h' || left(md5(rtrim(line, chr(13) || chr(10))), 24) AS line_hash "
             "FROM chunk WHERE rec_no IN (SELECT rec_no FROM staged "
             "WHERE reason IS NULL AND r_call_id IS NULL)"
         ).to_arrow_table()
-        con.unregister("staged")
+        triples = con.sql(
+            "SELECT DISTINCT r_provider, r_requested_model, r_served_model FROM staged "
+            "WHERE reason IS NULL"
+        ).to_arrow_table()
+        users = con.sql(
+            "SELECT DISTINCT r_user_id FROM staged WHERE reason IS NULL AND r_user_id IS NOT NULL"
+        ).to_arrow_table()
         con.unregister("chunk")
-        con.register("good", good)
         con.register("hashes", hashes)
-        con.register("models", resolve_models(good, self.book))
-        con.register("users", hash_users(good["r_user_id"], self.user_key))
+        con.register("models", resolve_models(triples.to_pylist(), self.book))
+        con.register("users", hash_users(users["r_user_id"], self.user_key))
         out = con.sql(self.final_sql, params=self.params).to_arrow_table()
-        for name in ("good", "hashes", "models", "users"):
+        for name in ("staged", "hashes", "models", "users"):
             con.unregister(name)
         return out.cast(LLM_CALLS_ARROW), bad
