@@ -39,7 +39,6 @@ def find_new_batches(settings: Settings, paths: list[str], reingest: bool = Fals
     retries=2,
     retry_delay_seconds=10,
     retry_condition_fn=transient,
-    timeout_seconds=3600,
     task_run_name="ingest-{path}",
 )
 def ingest_batch(settings: Settings, path: str, log_format: str = "auto") -> BatchResult:
@@ -47,7 +46,7 @@ def ingest_batch(settings: Settings, path: str, log_format: str = "auto") -> Bat
     return ingest_file(Path(path), settings, log_format, price_book(settings))
 
 
-@task(name="roll-up-costs", retries=1, retry_delay_seconds=10, timeout_seconds=3600)
+@task(name="roll-up-costs", retries=1, retry_delay_seconds=10)
 def roll_up(settings: Settings) -> RollupResult:
     """Recompute rollups and alerts from the lake."""
     return run_rollup(settings)

@@ -86,8 +86,8 @@ def _windowed(rules: AlertRules, source: str) -> list[str]:
         observed="sum(errors) / sum(calls)",
         threshold=str(rules.error_rate_threshold),
         message=(
-            "'error rate {:.1f}% ({} of {} calls) from {} to {}', 100 * sum(errors) / sum(calls), "
-            f"sum(errors), sum(calls), min(ws), max(ws) + INTERVAL '{rules.error_window_minutes} minutes'"
+            "'error rate {:.1f}% ({} of {} calls)', 100 * sum(errors) / sum(calls), "
+            "sum(errors), sum(calls)"
         ),
     )
     lat = WINDOWED.format(
@@ -101,8 +101,8 @@ def _windowed(rules: AlertRules, source: str) -> list[str]:
         observed="max(p95)",
         threshold=str(rules.latency_p95_threshold_ms),
         message=(
-            "'latency p95 {:.1f} s (limit {:.1f} s) from {} to {}', max(p95) / 1000, "
-            f"{rules.latency_p95_threshold_ms} / 1000, min(ws), max(ws) + INTERVAL '60 minutes'"
+            "'latency p95 {:.1f} s (limit {:.1f} s)', max(p95) / 1000, "
+            f"{rules.latency_p95_threshold_ms} / 1000"
         ),
     )
     return [err, lat]

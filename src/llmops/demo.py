@@ -61,7 +61,10 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
 
     from flows.cost_rollup import cost_rollup
 
-    with console.status("cost rollup flow (ingest, rollups, alerts) ..."):
+    _quiet_prefect_console()
+    with console.status(
+        f"cost rollup flow: ingesting {len(manifest.files)} files, rollups, alerts ..."
+    ):
         state = cost_rollup(paths=[str(settings.inbox_dir)], return_state=True)
     result = state.result()
     run_id = state.state_details.flow_run_id
@@ -70,6 +73,7 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
 
     build_warehouse(settings.warehouse_path, settings.lake_dir)
     _print_costs(console, result)
+    _print_quality(console, settings)
     console.print()
     console.print("[bold]Where to look[/bold]")
     console.print(f"  Prefect UI:   {ui_url}/runs/flow-run/{run_id}  (artifact: cost-rollup)")
@@ -82,6 +86,45 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
         console.print(f"    {q}")
     if started:
         console.print("  The Prefect server keeps running for you; stop it with: make stop")
+
+
+def _quiet_prefect_console() -> None:
+    """Keep Prefect's per-task INFO lines off the terminal (they still go to the server/UI)."""
+    import logging
+
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler, PrefectConsoleHandler):
+                handler.setLevel(logging.WARNING)
+
+
+def _print_quality(console: Console, settings: Settings) -> None:
+    """Quarantine by reason and unpriced models: what the data needs from its owner."""
+    from llmops.warehouse import connect
+
+    con = connect(settings.lake_dir)
+    try:
+        reasons = con.execute(
+            "SELECT regexp_replace(reason, ' \\([^)]*\\)', '', 'g') AS kind, count(*) "
+            "FROM quarantine GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall()
+        unpriced = con.execute(
+            "SELECT provider || '/' || requested_model, count(*) FROM llm_calls "
+            "WHERE cost_status = 'unpriced' GROUP BY 1 ORDER BY 2 DESC"
+        ).fetchall()
+    finally:
+        con.close()
+    if reasons:
+        console.print('Quarantined records by reason (llmops sql "SELECT * FROM quarantine"):')
+        for kind, n in reasons:
+            console.print(f"  {n:>5}  {kind}")
+    for model, n in unpriced:
+        console.print(
+            f"Unpriced: {model} ({n:,} calls, not counted as $0): add it to a prices file "
+            "(config/prices.example.yaml) and set LLMOPS_PRICES_FILE"
+        )
 
 
 def _print_costs(console: Console, result) -> None:
@@ -101,13 +144,12 @@ def _print_costs(console: Console, result) -> None:
         f"total {result.calls:,} calls, ${result.cost_usd:,.2f}; {result.unpriced_calls:,} unpriced calls; "
         f"{result.quarantined} quarantined records (see the quarantine view)"
     )
-    alerts = Table("rule", "severity", "scope", "window start", "message", title="Alerts")
+    alerts = Table("rule", "severity", "scope", "window (UTC)", "what", title="Alerts")
     for a in result.alerts:
+        start, end = a["window_start"], a["window_end"]
+        whole_day = (end - start).days >= 1
+        window = f"{start:%Y-%m-%d}" if whole_day else f"{start:%Y-%m-%d %H:%M}-{end:%H:%M}"
         alerts.add_row(
-            str(a["rule"]),
-            str(a["severity"]),
-            str(a["scope"]),
-            f"{a['window_start']:%Y-%m-%d %H:%M}",
-            str(a["message"]),
+            str(a["rule"]), str(a["severity"]), str(a["scope"]), window, str(a["message"])
         )
     console.print(alerts)
