@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from llmops.errors import ConfigError
+from llmops.config_files import load_yaml_model
 
 
 class Budget(BaseModel):
@@ -50,11 +49,4 @@ def load_budgets(path: Path | None) -> list[Budget]:
     """Read budgets, naming the file and field of any error."""
     if path is None or not path.exists():
         return []
-    try:
-        return BudgetFile.model_validate(yaml.safe_load(path.read_text()) or {}).budgets
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: field {where}: {first['msg']}") from exc
+    return load_yaml_model(path, BudgetFile).budgets

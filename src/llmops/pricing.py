@@ -7,10 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from llmops.errors import ConfigError
+from pydantic import BaseModel, ConfigDict, Field
 
 log = logging.getLogger(__name__)
 
@@ -57,15 +54,7 @@ def load_overrides(path: Path | None) -> dict[str, Price]:
     """Read the price-override YAML, naming the file and field of any error."""
     if path is None or not path.exists():
         return {}
-    try:
-        data = yaml.safe_load(path.read_text()) or {}
-        parsed = PriceFile.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: field {where}: {first['msg']}") from exc
+    parsed = load_yaml_model(path, PriceFile)
     out = {}
     for key, o in parsed.models.items():
         cached = o.cached_input_per_million
