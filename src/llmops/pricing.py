@@ -9,6 +9,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from llmops.config_files import load_yaml_model
+
 log = logging.getLogger(__name__)
 
 
