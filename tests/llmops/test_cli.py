@@ -53,3 +53,16 @@ def test_sql_outputs(home: Path) -> None:
     assert csv.output.splitlines() == ["n", "2"]
     bad = runner.invoke(app, ["sql", "SELECT nope FROM llm_calls"])
     assert bad.exit_code == 2 and "nope" in bad.output
+
+
+def test_simulate_traffic_then_ingest(home: Path, tmp_path: Path) -> None:
+    out = tmp_path / "drop"
+    result = runner.invoke(
+        app, ["simulate-traffic", "--out", str(out), "--days", "10", "--calls-per-day", "150"]
+    )
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "_planted.json").read_text())
+    assert f"wrote {len(manifest['files'])} files" in result.output
+    ingested = runner.invoke(app, ["ingest", str(out)])
+    assert ingested.exit_code == 0, ingested.output
+    assert f"{len(manifest['files'])} file(s)" in ingested.output
