@@ -56,7 +56,24 @@ def test_alerts_are_exactly_the_planted_anomalies(settings, traffic) -> None:
     con = connect(settings.lake_dir)
     rows = con.execute("SELECT source_file, source_line, reason, raw FROM quarantine").fetchall()
     calls = con.execute("SELECT count(*) FROM llm_calls").fetchone()[0]
+    texts = con.execute(
+        "SELECT source_format, count(*) - count(input_text), "
+        "count(*) FILTER (status = 'success') - count(output_text) FILTER (status = 'success') "
+        "FROM llm_calls GROUP BY 1 ORDER BY 1"
+    ).fetchall()
     con.close()
+    # every format keeps the texts the audits need (OpenAI Batch output has no request text)
+    assert {fmt for fmt, _, _ in texts} == {
+        "litellm",
+        "otel",
+        "langfuse",
+        "openai-batch",
+        "helicone",
+        "generic",
+    }
+    for fmt, missing_input, missing_output in texts:
+        assert missing_output == 0, fmt
+        assert missing_input == 0 or fmt == "openai-batch", fmt
     quarantined = {(Path(f).name, line): (reason, raw) for f, line, reason, raw in rows}
     planted_bad = {(m.file, m.line) for m in manifest.malformed}
     assert planted_bad <= set(quarantined)

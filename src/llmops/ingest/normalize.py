@@ -38,6 +38,7 @@ def _int(expr: str) -> str:
 def _messages(expr: str, system: bool) -> str:
     """SQL: message contents (system or non-system) of a JSON messages array, else the text.
 
+    Messages hold `content` (OpenAI style) or `parts[].content` (OpenTelemetry GenAI semconv).
     Used where a format carries messages as an encoded JSON string (OpenTelemetry attributes);
     formats with nested messages read the newest turn and the system prompt in the scan itself.
     """
@@ -45,7 +46,8 @@ def _messages(expr: str, system: bool) -> str:
     msgs = f"json_extract(CASE WHEN json_valid({expr}) THEN {expr} END, '$[*]')"
     joined = (
         f"array_to_string(list_transform(list_filter({msgs}, lambda m: coalesce(m->>'role', '') {op} "
-        f"'system'), lambda m: m->>'content'), chr(10))"
+        f"'system'), lambda m: coalesce(m->>'content', "
+        f"array_to_string(json_extract_string(m, '$.parts[*].content'), chr(10)))), chr(10))"
     )
     is_array = f"coalesce(json_type(CASE WHEN json_valid({expr}) THEN {expr} END) = 'ARRAY', false)"
     if system:

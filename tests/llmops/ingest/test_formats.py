@@ -100,6 +100,33 @@ def test_otel_jsonl_prices_cached_tokens_separately(settings, tmp_path: Path) ->
     assert row["user_hash"] and "alice" not in row["user_hash"]
 
 
+def test_otel_semconv_parts_messages(settings, tmp_path: Path) -> None:
+    parts = {
+        **OTEL_SPAN,
+        "attributes": {
+            **OTEL_SPAN["attributes"],
+            "gen_ai.input.messages": json.dumps(
+                [
+                    {"role": "system", "parts": [{"type": "text", "content": "Be brief."}]},
+                    {"role": "user", "parts": [{"type": "text", "content": "my card is 4111"}]},
+                ]
+            ),
+            "gen_ai.output.messages": json.dumps(
+                [{"role": "assistant", "parts": [{"type": "text", "content": "noted"}]}]
+            ),
+        },
+    }
+    path = tmp_path / "spans.jsonl"
+    path.write_text(json.dumps(parts) + "\n")
+    ingest_file(path, settings)
+    [row] = calls(settings)
+    assert (row["input_text"], row["system_text"], row["output_text"]) == (
+        "my card is 4111",
+        "Be brief.",
+        "noted",
+    )
+
+
 def test_otlp_envelope(settings, tmp_path: Path) -> None:
     attrs = [
         {"key": k, "value": {"intValue" if isinstance(v, int) else "stringValue": v}}
