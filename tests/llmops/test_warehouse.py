@@ -51,6 +51,7 @@ def test_pipelines_run_while_an_analyst_holds_the_warehouse(settings, tmp_path: 
             assert len(result.alerts) == 3
         finally:
             analyst.kill()
+            analyst.wait()  # the lock goes with the process
     con = duckdb.connect(str(settings.warehouse_path), read_only=True)
     assert con.execute("SELECT count(*) FROM llm_calls").fetchone()[0] == result.calls
     con.close()
