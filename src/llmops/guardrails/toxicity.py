@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-LEXICON_VERSION = "toxicity-lexicon-v1"
+LEXICON_VERSION = "toxicity-lexicon-v2"
 TOXICITY_LABELS = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
 THRESHOLD = 0.5
 
@@ -26,10 +26,22 @@ def load_lexicon() -> dict[str, list[str]]:
 
 
 def _stem_regex(stems: list[str]) -> str:
-    """One case-insensitive alternation with word boundaries; '*' allows a word ending."""
+    """One case-insensitive alternation with word boundaries.
+
+    A trailing '*' allows any word ending; an inner '*' stands for one masking character
+    (f*ck, f@ck), never for letters, so "feedback" is not "f*ck".
+    """
     parts = []
     for stem in sorted(set(stems), key=len, reverse=True):
-        body = "".join(r"\w*" if ch == "*" else r"\s+" if ch == " " else _escape(ch) for ch in stem)
+        last = len(stem) - 1
+        body = "".join(
+            (r"\w*" if i == last else r"[*@#$%!._\-]")  # inner '*': one masking character
+            if ch == "*"
+            else r"\s+"
+            if ch == " "
+            else _escape(ch)
+            for i, ch in enumerate(stem)
+        )
         tail = "" if stem.endswith("*") else r"\b"
         parts.append(body + tail)
     return r"(?i)\b(?:" + "|".join(parts) + ")"
