@@ -9,9 +9,11 @@ from typing import Annotated
 
 import typer
 
+from llmops.cli_datasets import datasets_app
 from llmops.offline import apply_offline_defaults
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app.add_typer(datasets_app, name="datasets")
 
 
 class LogFormat(StrEnum):
@@ -147,6 +149,55 @@ def simulate_traffic(
         f"wrote {len(manifest.files)} files ({manifest.records_written:,} records) to {out}; "
         f"planted anomalies in {out / '_planted.json'}"
     )
+
+
+@app.command()
+def audit(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="log files/folders to ingest first, then audit")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="only batches with calls at or after this ISO date/time")
+    ] = None,
+    reaudit: Annotated[bool, typer.Option(help="audit again batches already audited")] = False,
+) -> None:
+    """Scan llm_calls batches for PII, secrets, injection, toxicity and leaks (no Prefect)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from llmops.audit import run_audit
+    from llmops.errors import LlmopsError
+    from llmops.ingest import ingest_paths
+    from llmops.settings import get_settings
+
+    settings = get_settings()
+    console = Console()
+    try:
+        batch_ids = None
+        if paths:
+            batch_ids = [b.batch_id for b in ingest_paths(paths, settings)]
+            console.print(f"ingested {len(batch_ids)} file(s)")
+        result = run_audit(settings, batch_ids=batch_ids, since=since, reaudit=reaudit)
+    except LlmopsError as exc:
+        _fail(str(exc))
+        return
+    s = result.summary
+    table = Table("detector", "label", "severity", "direction", "findings", "calls")
+    for c in s.counts:
+        table.add_row(
+            c.detector, c.label, c.severity, c.direction, f"{c.findings:,}", f"{c.calls:,}"
+        )
+    console.print(table)
+    console.print(
+        f"{len(result.audited)} batch(es) audited ({result.already_audited} already audited): "
+        f"{s.calls:,} calls, {s.findings:,} findings in {s.calls_with_findings:,} calls"
+    )
+    for a in s.alerts:
+        console.print(
+            f"  [red]alert[/red] {a.detector}/{a.label}: {a.findings} {a.severity} finding(s) "
+            f"(threshold {a.threshold})"
+        )
+    console.print('Findings: llmops sql "SELECT * FROM findings"  (excerpts are masked)')
 
 
 @app.command()

@@ -17,6 +17,7 @@ EXAMPLE_QUERIES = (
     "SELECT requested_model, count(*) AS calls, round(sum(cost_usd), 2) AS usd, "
     "count(*) FILTER (cost_status = 'unpriced') AS unpriced FROM llm_calls GROUP BY 1 ORDER BY 3 DESC",
     "SELECT rule, scope, window_start, message FROM alerts ORDER BY window_start",
+    "SELECT detector, label, count(*) AS findings FROM findings GROUP BY ALL ORDER BY 3 DESC",
 )
 
 
@@ -69,14 +70,30 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     result = state.result()
     run_id = state.state_details.flow_run_id
 
+    from flows.guardrail_audit import guardrail_audit
+
+    with console.status("guardrail audit flow (PII, secrets, injection, toxicity, leaks) ..."):
+        audit_state = guardrail_audit(return_state=True)
+    audit = audit_state.result()
+    audit_id = audit_state.state_details.flow_run_id
+
+    from flows.golden_curation import curate_seed
+
+    with console.status("golden curation flow (docs-qa seed, auto-approved) ..."):
+        seed = curate_seed(settings)
+
     from llmops.warehouse import build_warehouse
 
     build_warehouse(settings.warehouse_path, settings.lake_dir)
     _print_costs(console, result)
     _print_quality(console, settings)
+    _print_audit(console, audit)
     console.print()
     console.print("[bold]Where to look[/bold]")
     console.print(f"  Prefect UI:   {ui_url}/runs/flow-run/{run_id}  (artifact: cost-rollup)")
+    console.print(f"                {ui_url}/runs/flow-run/{audit_id}  (artifact: guardrail-audit)")
+    for line in seed.where_to_look(ui_url):
+        console.print(f"  {line}")
     console.print(
         f"  DuckDB file:  {settings.warehouse_path}  (open read-only: duckdb -readonly ...)"
     )
@@ -125,6 +142,19 @@ def _print_quality(console: Console, settings: Settings) -> None:
             f"Unpriced: {model} ({n:,} calls, not counted as $0): add it to a prices file "
             "(config/prices.example.yaml) and set LLMOPS_PRICES_FILE"
         )
+
+
+def _print_audit(console: Console, audit) -> None:
+    """Guardrail findings by detector and label (excerpts stay masked in the lake)."""
+    s = audit.summary
+    table = Table("detector", "label", "severity", "findings", "calls", title="Guardrail findings")
+    for c in s.counts:
+        table.add_row(c.detector, c.label, c.severity, f"{c.findings:,}", f"{c.calls:,}")
+    console.print(table)
+    console.print(
+        f"{s.findings:,} findings in {s.calls_with_findings:,} of {s.calls:,} calls; "
+        f"{len(s.alerts)} guardrail alert(s) sent as llmops.guardrail.alert events"
+    )
 
 
 def _print_costs(console: Console, result) -> None:

@@ -94,7 +94,7 @@ def ensure_lake(lake: Path, arrow_schemas: dict[str, pa.Schema]) -> None:
 def drop_batches(lake: Path, batch_ids: list[str]) -> int:
     """Retract batches: remove their files from every per-batch table. Returns files removed."""
     removed = 0
-    for table in ("llm_calls", "quarantine", "batches"):
+    for table in ("llm_calls", "quarantine", "batches", "findings", "audits"):
         for batch_id in batch_ids:
             path = table_dir(lake, table) / f"{batch_id}.parquet"
             if path.exists():

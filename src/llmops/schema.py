@@ -117,6 +117,63 @@ ALERTS: tuple[Column, ...] = (
     Column("message", "VARCHAR", "one-line explanation"),
 )
 
+FINDINGS: tuple[Column, ...] = (
+    Column(
+        "finding_id",
+        "VARCHAR",
+        "stable id: hash of call, direction, detector, label and span (same in a redelivery)",
+    ),
+    Column("call_id", "VARCHAR", "llm_calls.call_id of the call the finding is in"),
+    Column("batch_id", "VARCHAR", "llm_calls batch (lake file) that was audited"),
+    Column("source_line", "BIGINT", "line (JSONL/CSV) or record number of the call in its file"),
+    Column("started_at", "TIMESTAMPTZ", "request start of the call (UTC)"),
+    Column("direction", "VARCHAR", "'input' (user side of the call) or 'output' (model answer)"),
+    Column(
+        "detector", "VARCHAR", "'pii', 'secret', 'injection', 'toxicity', 'leakage' or 'format'"
+    ),
+    Column(
+        "label",
+        "VARCHAR",
+        "what was found: email, phone, card, iban, ssn, ip, openai_key, aws_access_key, ..., "
+        "injection, toxic, system_prompt",
+    ),
+    Column("severity", "VARCHAR", "'low', 'medium', 'high' or 'critical'"),
+    Column(
+        "span_start",
+        "BIGINT",
+        "start character offset in the text; NULL for whole-text findings (injection, toxicity)",
+    ),
+    Column("span_end", "BIGINT", "end character offset (exclusive); NULL for whole-text findings"),
+    Column(
+        "score",
+        "DOUBLE",
+        "1.0 for validated patterns; classifier probability, lexicon score or leaked share",
+    ),
+    Column(
+        "excerpt",
+        "VARCHAR",
+        "masked context ([EMAIL], [OPENAI_KEY], [NUMBER], ...); never the raw value. Injection: "
+        "the sentence the classifier scores highest",
+    ),
+    Column("detected_at", "TIMESTAMPTZ", "when the batch was (last) audited"),
+)
+
+AUDITS: tuple[Column, ...] = (
+    Column("batch_id", "VARCHAR", "llm_calls batch that was audited (one ledger file each)"),
+    Column("calls", "BIGINT", "calls scanned"),
+    Column("findings", "BIGINT", "findings written to the findings table"),
+    Column("critical", "BIGINT", "findings of severity critical"),
+    Column("high", "BIGINT", "findings of severity high"),
+    Column("medium", "BIGINT", "findings of severity medium"),
+    Column("low", "BIGINT", "findings of severity low"),
+    Column("first_call_at", "TIMESTAMPTZ", "earliest started_at in the batch"),
+    Column("last_call_at", "TIMESTAMPTZ", "latest started_at in the batch"),
+    Column("detectors", "VARCHAR", "detectors that ran, comma-separated"),
+    Column("detector_versions", "VARCHAR", "pattern hash, injection model and lexicon versions"),
+    Column("audited_at", "TIMESTAMPTZ", "when the batch was (last) audited"),
+    Column("seconds", "DOUBLE", "wall time of the batch's audit"),
+)
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "llm_calls": LLM_CALLS,
     "quarantine": QUARANTINE,
@@ -124,6 +181,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "cost_rollup_hourly": ROLLUP,
     "cost_rollup_daily": ROLLUP,
     "alerts": ALERTS,
+    "findings": FINDINGS,
+    "audits": AUDITS,
 }
 
 

@@ -32,6 +32,19 @@ class AlertRules(BaseModel):
     latency_min_calls: int = Field(10, description="calls needed in an hour to judge p95")
 
 
+class GuardrailAlertRules(BaseModel):
+    """Findings per detector and label in one audit run that raise `llmops.guardrail.alert`."""
+
+    critical_min_findings: int | None = Field(1, description="critical findings (secrets)")
+    high_min_findings: int | None = Field(5, description="high findings (injection, card, ...)")
+    medium_min_findings: int | None = Field(None, description="medium findings (email, toxic)")
+    low_min_findings: int | None = Field(None, description="low findings (ip)")
+    label_min_findings: dict[str, int] = Field(
+        default_factory=dict,
+        description="per-label override over all severities, e.g. {'injection': 3, 'toxic': 50}",
+    )
+
+
 class Settings(BaseSettings):
     """Where llmops keeps its state and how it behaves; see ARCHITECTURE.md."""
 
@@ -52,8 +65,12 @@ class Settings(BaseSettings):
     budgets_file: Path | None = Field(None, description="YAML monthly budgets per feature/team")
     drop_dir: Path | None = Field(None, description="folder the cost rollup ingests from")
     alerts: AlertRules = Field(default_factory=AlertRules)
+    guardrail_alerts: GuardrailAlertRules = Field(default_factory=GuardrailAlertRules)
     ingest_chunk_bytes: int = Field(64 * 1024 * 1024, description="JSONL read size per chunk")
     prefect_port: int = Field(4200, description="port of the local Prefect server the demo starts")
+    datasets_dir: Path = Field(
+        Path("datasets"), description="golden dataset store (JSONL + manifest per version)"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -67,7 +84,7 @@ class Settings(BaseSettings):
         """Order: constructor, environment, llmops.yaml, defaults."""
         return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls))
 
-    @field_validator("home", "drop_dir", "prices_file", "budgets_file")
+    @field_validator("home", "drop_dir", "prices_file", "budgets_file", "datasets_dir")
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
         return value.expanduser().resolve() if value is not None else None

@@ -17,10 +17,13 @@ from llmops.lake import ensure_lake, table_glob
 from llmops.schema import TABLES
 
 log = logging.getLogger(__name__)
-CATALOG_VERSION = "1"
 
 # Tables whose files may repeat rows across batches (overlapping log deliveries): deduplicated.
-DEDUP_KEYS = {"llm_calls": "call_id", "quarantine": "source_file, source_line"}
+DEDUP_KEYS = {
+    "llm_calls": "call_id",
+    "quarantine": "source_file, source_line",
+    "findings": "finding_id",
+}
 ANALYST_VIEWS = {
     "daily_cost": """
         SELECT bucket_start::DATE AS day, calls, errors, cost_usd, unpriced_calls,
@@ -30,6 +33,14 @@ ANALYST_VIEWS = {
         SELECT bucket_start::DATE AS day, prompt_name, prompt_version, calls, cost_usd,
                cost_usd / nullif(calls - unpriced_calls, 0) AS cost_per_call, error_rate
         FROM cost_rollup_daily WHERE dimension = 'prompt_version' ORDER BY day, prompt_name""",
+    "guardrail_daily": """
+        SELECT started_at::DATE AS day, detector, label, severity,
+               count(*) AS findings, count(DISTINCT call_id) AS calls
+        FROM findings GROUP BY ALL ORDER BY day, detector, label""",
+    "findings_by_feature": """
+        SELECT c.feature, c.requested_model, f.detector, f.label,
+               count(DISTINCT f.call_id) AS calls
+        FROM findings f JOIN llm_calls c USING (call_id) GROUP BY ALL""",
 }
 
 
@@ -39,15 +50,25 @@ def view_sql(lake: Path) -> dict[str, str]:
     for table in TABLES:
         src = f"read_parquet('{table_glob(lake, table)}', union_by_name = true)"
         cols = ", ".join(c.name for c in TABLES[table])
-        if table in DEDUP_KEYS:
+        if table in DEDUP_KEYS:  # the earliest batch's copy wins, deterministically
+            names = {c.name for c in TABLES[table]}
+            order = "batch_id, source_line" if "source_line" in names else "batch_id"
             views[table] = (
                 f"SELECT {cols} FROM {src} QUALIFY row_number() OVER "
-                f"(PARTITION BY {DEDUP_KEYS[table]} ORDER BY batch_id, source_line) = 1"
+                f"(PARTITION BY {DEDUP_KEYS[table]} ORDER BY {order}) = 1"
             )
         else:
             views[table] = f"SELECT {cols} FROM {src}"
     views.update(ANALYST_VIEWS)
     return views
+
+
+def catalog_version(lake: Path) -> str:
+    """Hash of every view's SQL and column docs: the warehouse file is rebuilt when it changes."""
+    import hashlib
+
+    text = repr(sorted(view_sql(lake).items())) + repr(sorted(TABLES.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, lake: Path) -> None:
@@ -78,13 +99,15 @@ def build_warehouse(path: Path, lake: Path) -> bool:
                 have = ro.execute(
                     "SELECT max(version) FROM llmops_catalog WHERE lake = ?", [str(lake)]
                 ).fetchone()
-            if have and have[0] == CATALOG_VERSION:
+            if have and have[0] == catalog_version(lake):
                 return True
         with duckdb.connect(str(path)) as con:
             con.execute("SET TimeZone = 'UTC'")
             _create_views(con, lake)
             con.execute("CREATE OR REPLACE TABLE llmops_catalog (version VARCHAR, lake VARCHAR)")
-            con.execute("INSERT INTO llmops_catalog VALUES (?, ?)", [CATALOG_VERSION, str(lake)])
+            con.execute(
+                "INSERT INTO llmops_catalog VALUES (?, ?)", [catalog_version(lake), str(lake)]
+            )
         return True
     except duckdb.Error as exc:  # held open read-write by an analyst: views over globs stay valid
         log.warning("warehouse %s not updated (%s); pipelines carry on", path, exc)

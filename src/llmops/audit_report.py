@@ -1,0 +1,100 @@
+"""Markdown report of a guardrail audit run (the Prefect artifact); excerpts are masked."""
+
+from __future__ import annotations
+
+from llmops.audit import AuditResult
+from llmops.audit_summary import SEVERITIES
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a markdown table cell."""
+    return " ".join(text.split()).replace("|", "\\|").replace("`", "'")
+
+
+def _rate(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:,.2f}"
+
+
+def audit_report(result: AuditResult) -> str:
+    """Counts by detector and severity, alerts, injection patterns, weekly trend, examples."""
+    s = result.summary
+    lines = ["# Guardrail audit", ""]
+    lines.append(
+        f"**{len(result.audited)} batch(es) audited** this run ({result.already_audited} already "
+        f"audited, skipped): **{s.calls:,} calls**, **{s.findings:,} findings** in "
+        f"{s.calls_with_findings:,} calls."
+    )
+    if result.retracted:
+        lines.append(f"Findings of {len(result.retracted)} retracted batch(es) removed.")
+    if result.failed:
+        lines += ["", f"## Batches that could not be audited ({len(result.failed)})", ""]
+        lines += [f"- `{b}`: {_cell(reason)}" for b, reason in result.failed.items()]
+    lines += [
+        "",
+        f"Detectors: {', '.join(s.detectors)} (`{s.detector_versions}`). Excerpts are masked "
+        "([EMAIL], [OPENAI_KEY], [NUMBER], ...): no raw personal data or secret is stored.",
+    ]
+    totals: dict[str, dict[str, int]] = {}
+    for c in s.counts:
+        row = totals.setdefault(c.detector, dict.fromkeys(SEVERITIES, 0))
+        row[c.severity] += c.findings
+    lines += ["", "## Findings by detector and severity", ""]
+    if totals:
+        lines += [
+            "| detector | critical | high | medium | low | total |",
+            "|---|--:|--:|--:|--:|--:|",
+        ]
+        for det, row in sorted(totals.items(), key=lambda kv: -sum(kv[1].values())):
+            cells = " | ".join(f"{row[x]:,}" for x in SEVERITIES)
+            lines.append(f"| {det} | {cells} | {sum(row.values()):,} |")
+        lines += ["", "| detector | label | severity | direction | findings | calls |"]
+        lines.append("|---|---|---|---|--:|--:|")
+        lines += [
+            f"| {c.detector} | {c.label} | {c.severity} | {c.direction} | {c.findings:,} | "
+            f"{c.calls:,} |"
+            for c in s.counts
+        ]
+    else:
+        lines.append("No findings in the batches audited this run.")
+    lines += ["", f"## Alerts ({len(s.alerts)})", ""]
+    if s.alerts:
+        lines += ["| detector | label | severity | findings | calls | threshold |"]
+        lines.append("|---|---|---|--:|--:|--:|")
+        lines += [
+            f"| {a.detector} | {a.label} | {a.severity} | {a.findings:,} | {a.calls:,} | "
+            f">= {a.threshold} |"
+            for a in s.alerts
+        ]
+    else:
+        lines.append("No detector reached its alert threshold.")
+    lines += ["", "## Top injection patterns", ""]
+    if s.top_injections:
+        lines += ["| trigger sentence (masked) | calls |", "|---|--:|"]
+        lines += [f"| {_cell(p.pattern)} | {p.calls:,} |" for p in s.top_injections]
+    else:
+        lines.append("No injection findings this run.")
+    lines += ["", "## Trend: findings per 1,000 audited calls", ""]
+    if s.week_end is None:
+        lines.append("No audited traffic yet.")
+    else:
+        lines.append(
+            f"Week ending {s.week_end:%Y-%m-%d %H:%M} UTC (newest audited call): "
+            f"{s.calls_this_week:,} calls; the 7 days before: {s.calls_last_week:,} calls."
+        )
+        lines += ["", "| detector | this week | last week | per 1k this week | per 1k last week |"]
+        lines.append("|---|--:|--:|--:|--:|")
+        lines += [
+            f"| {t.detector} | {t.this_week:,} | {t.last_week:,} | {_rate(t.per_1k_this_week)} | "
+            f"{_rate(t.per_1k_last_week)} |"
+            for t in s.trend
+        ]
+    if s.examples:
+        lines += ["", "## Examples (masked)", ""]
+        lines += ["| detector | label | severity | direction | call | excerpt |"]
+        lines.append("|---|---|---|---|---|---|")
+        lines += [
+            f"| {e.detector} | {e.label} | {e.severity} | {e.direction} | {_cell(e.call_id)} | "
+            f"{_cell(e.excerpt)} |"
+            for e in s.examples
+        ]
+    return "\n".join(lines) + "\n"
