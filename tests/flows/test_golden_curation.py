@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tests.llmops.datasets.helpers import dirty_batch
+from tests.prefect_api import artifact, events
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,28 +60,6 @@ async def _paused_run(name: str, timeout: float = 60):
     raise AssertionError(f"no paused curate-{name} run within {timeout}s")
 
 
-async def _artifact(flow_run_id) -> str:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    async with get_client() as client:
-        arts = await client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["golden-curation-qa"]))
-        )
-    found = [a for a in arts if a.flow_run_id == flow_run_id]
-    return max(found, key=lambda a: a.created).data
-
-
-async def _events(prefix: str) -> list[dict]:
-    from prefect.client.orchestration import get_client
-
-    async with get_client() as client:
-        resp = await client._client.post(
-            "/events/filter", json={"filter": {"event": {"prefix": [prefix]}}, "limit": 50}
-        )
-    return resp.json()["events"]
-
-
 def _curate_in_background(source: Path) -> tuple[threading.Thread, dict]:
     from flows.golden_curation import golden_curation
 
@@ -122,7 +101,7 @@ def test_reject_writes_nothing_then_approve_writes_version_and_mlflow(
     assert rejected.status == "rejected" and rejected.reviewer == "rita"
     assert list(datasets_dir.iterdir()) == []
     assert not (cfg.home / "curation").exists() and not (cfg.home / "mlflow.db").exists()
-    report = asyncio.run(_artifact(run_id))
+    report = artifact("golden-curation-qa", run_id)
     assert "rejected by rita: no" in report and "no_injection" in report
 
     run_id, promoted = _review(source, {"approve": True, "reviewer": "ana", "comment": "ok"})
@@ -136,7 +115,7 @@ def test_reject_writes_nothing_then_approve_writes_version_and_mlflow(
     assert manifest.source.flow_run_id == str(run_id)
     assert (manifest.curation.quarantined, manifest.curation.duplicates_removed) == (5, 2)
     assert (cfg.home / "curation" / "qa" / manifest.version / "removed.jsonl").exists()
-    report = asyncio.run(_artifact(run_id))
+    report = artifact("golden-curation-qa", run_id)
     for needle in ("approved by ana: ok", "## Diff against the parent: 3 added", "near duplicate"):
         assert needle in report
 
@@ -149,16 +128,10 @@ def test_reject_writes_nothing_then_approve_writes_version_and_mlflow(
     assert f"{manifest.version}.jsonl.gz" in ds.source
     assert manifest.lineage and manifest.lineage.mlflow_run_id == promoted.mlflow_run_id
 
-    for _ in range(30):
-        events = [
-            e
-            for e in asyncio.run(_events("llmops.dataset.promoted"))
-            if e["resource"]["prefect.resource.id"] == "llmops.dataset.qa"
-        ]
-        if events:
-            break
-        time.sleep(1)
-    (event,) = events
+    def for_qa(found: list[dict]) -> list[dict]:
+        return [e for e in found if e["resource"]["prefect.resource.id"] == "llmops.dataset.qa"]
+
+    (event,) = for_qa(events("llmops.dataset.promoted", until=lambda f: bool(for_qa(f))))
     assert event["payload"]["version"] == manifest.version
     assert event["resource"]["prefect.resource.id"] == "llmops.dataset.qa"
 

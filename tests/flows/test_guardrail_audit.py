@@ -2,36 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
-
 import pytest
 
 from tests.llmops.test_audit import build_demo_lake
+from tests.prefect_api import artifact, events
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
-
-
-async def _artifact(flow_run_id) -> str | None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
-
-    async with get_client() as client:
-        arts = await client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["guardrail-audit"]))
-        )
-    return next((a.data for a in arts if a.flow_run_id == flow_run_id), None)
-
-
-async def _guardrail_events() -> list[dict]:
-    from prefect.client.orchestration import get_client
-
-    async with get_client() as client:
-        resp = await client._client.post(
-            "/events/filter",
-            json={"filter": {"event": {"name": ["llmops.guardrail.alert"]}}, "limit": 50},
-        )
-    return resp.json()["events"]
 
 
 def test_flow_audits_reports_and_alerts(
@@ -54,17 +30,13 @@ def test_flow_audits_reports_and_alerts(
     alerts = {(a.detector, a.label) for a in result.summary.alerts}
     assert ("injection", "injection") in alerts
 
-    report = asyncio.run(_artifact(state.state_details.flow_run_id))
+    report = artifact("guardrail-audit", state.state_details.flow_run_id)
     assert report is not None and "## Findings by detector and severity" in report
     assert "## Top injection patterns" in report and "per 1k this week" in report
     for value in demo.manifest.planted_values:
         assert value not in report
 
-    for _ in range(30):  # events are sent asynchronously
-        events = asyncio.run(_guardrail_events())
-        if len(events) >= len(alerts):
-            break
-        time.sleep(1)
-    resources = {e["resource"]["prefect.resource.id"] for e in events}
+    found = events("llmops.guardrail.alert", until=lambda f: len(f) >= len(alerts))
+    resources = {e["resource"]["prefect.resource.id"] for e in found}
     assert {f"llmops.guardrail.{d}.{label}" for d, label in alerts} <= resources
-    assert all(e["payload"]["findings"] >= e["payload"]["threshold"] for e in events)
+    assert all(e["payload"]["findings"] >= e["payload"]["threshold"] for e in found)
