@@ -55,9 +55,10 @@ def _messages(expr: str, system: bool) -> str:
     return f"CASE WHEN {is_array} THEN {joined} ELSE {expr} END"
 
 
-def build_query(fmt: str) -> tuple[str, str]:
-    """Two SQL steps: scan `chunk(rec_no, line)` once into extracted values (`scanned`), then
-    type and check them, giving typed fields plus a `reason` for rejects."""
+def build_query(fmt: str) -> str:
+    """SQL over `chunk(rec_no, line)`: scan each record once into its extracted values
+    (`scanned`, materialized: its values are read many times), then type and check them,
+    giving typed fields plus a `reason` for rejects."""
     paths = Paths()
     exprs = MAPPINGS[fmt](paths)
     path_list = "[" + ", ".join("'" + p.replace("'", "''") + "'" for p in paths.paths) + "]"
@@ -110,8 +111,8 @@ FROM (
   )
 )
 """
-    typed_sql = f"""
-WITH raw AS (
+    return f"""
+WITH scanned AS MATERIALIZED ({scan}), raw AS (
   SELECT rec_no, is_json, is_object, scan_error,
   {raw_cols}
   FROM scanned
@@ -122,7 +123,6 @@ WITH raw AS (
 )
 SELECT *, nullif(concat_ws('; ', {", ".join(checks)}), '') AS reason FROM typed
 """
-    return scan, typed_sql
 
 
 FINAL_SQL = """
@@ -223,7 +223,7 @@ class Normalizer:
     ) -> None:
         self.fmt, self.book, self.user_key = fmt, book, user_key
         self.params = {"fmt": fmt, "batch": batch_id, "file": file}
-        self.scan_sql, self.typed_sql = build_query(fmt)
+        self.staged_sql = build_query(fmt)
         self.final_sql = FINAL_SQL.format(
             input_text=_messages("r_input_messages", system=False),
             system_text=_messages("r_input_messages", system=True),
@@ -239,9 +239,7 @@ class Normalizer:
         """Normalize one chunk; returns (accepted rows, quarantined rows)."""
         con = self.con
         con.register("chunk", chunk)
-        con.register("scanned", con.sql(self.scan_sql).to_arrow_table())
-        con.register("staged", con.sql(self.typed_sql).to_arrow_table())
-        con.unregister("scanned")
+        con.register("staged", con.sql(self.staged_sql).to_arrow_table())
         bad = con.sql(
             "SELECT $batch AS batch_id, $file AS source_file, s.rec_no AS source_line, "
             "$fmt AS source_format, s.reason, rtrim(c.line, chr(13) || chr(10)) AS raw "
