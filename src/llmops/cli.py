@@ -224,6 +224,36 @@ def demo(
     run_demo(days=days, calls_per_day=calls_per_day)
 
 
+simulator_app = typer.Typer(no_args_is_help=True, help="The built-in OpenAI-compatible simulator.")
+app.add_typer(simulator_app, name="simulator")
+
+
+@simulator_app.command("serve")
+def simulator_serve(
+    port: Annotated[int, typer.Option(help="loopback port")] = 8765,
+    model_version: Annotated[
+        int, typer.Option(min=1, help="bump to change fingerprint/quality")
+    ] = 1,
+    latency_ms: Annotated[float, typer.Option(min=0, help="mean added latency")] = 0.0,
+    error_rate: Annotated[
+        float, typer.Option(min=0, max=1, help="share of failing requests")
+    ] = 0.0,
+    seed: Annotated[int, typer.Option(help="seed for latency and faults")] = 0,
+) -> None:
+    """Serve an OpenAI-compatible simulator on 127.0.0.1 (deterministic, grounded answers)."""
+    from llmops.simulator import SimulatorConfig
+    from llmops.simulator.server import serve
+
+    config = SimulatorConfig(
+        model_version=model_version, latency_ms=latency_ms, error_rate=error_rate, seed=seed
+    )
+    typer.echo(
+        f"simulator v{model_version} ({config.system_fingerprint}) at "
+        f"http://127.0.0.1:{port}/v1 — scores from it are simulated"
+    )
+    serve(config, host="127.0.0.1", port=port)
+
+
 @app.command()
 def stop() -> None:
     """Stop the Prefect server the demo started."""
