@@ -8,6 +8,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from llmops.costs import RollupResult
 from llmops.errors import IngestError
 from llmops.settings import get_settings
+from tasks.common import gather
 from tasks.cost import emit_alerts, find_new_batches, ingest_batch, publish_report, roll_up
 
 
@@ -27,14 +28,7 @@ def cost_rollup(
     sources = paths or [str(settings.inbox_dir)]
     files = find_new_batches(settings, sources, reingest)
     logger.info("%d new batch(es) under %s", len(files), ", ".join(sources))
-    futures = {f: ingest_batch.submit(settings, f, log_format) for f in files}
-    ingested, failed = [], {}
-    for path, future in futures.items():
-        state = future.wait() or future.state
-        if state.is_completed():
-            ingested.append(future.result())
-        else:
-            failed[path] = str(future.state.message)
+    ingested, failed = gather({f: ingest_batch.submit(settings, f, log_format) for f in files})
     quarantined = sum(b.quarantined for b in ingested)
     if quarantined:
         logger.warning("%d malformed record(s) quarantined; see the quarantine table", quarantined)

@@ -8,6 +8,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from llmops.audit import AuditError, AuditResult
 from llmops.settings import get_settings
+from tasks.common import gather
 from tasks.guardrails import (
     audit_one_batch,
     emit_guardrail_alerts,
@@ -42,14 +43,7 @@ def guardrail_audit(
         len(selection.pending),
         selection.already_audited,
     )
-    futures = {b: audit_one_batch.submit(settings, b) for b in selection.pending}
-    audited, failed = [], {}
-    for batch_id, future in futures.items():
-        state = future.wait() or future.state
-        if state.is_completed():
-            audited.append(future.result())
-        else:
-            failed[batch_id] = str(future.state.message)
+    audited, failed = gather({b: audit_one_batch.submit(settings, b) for b in selection.pending})
     summary = summarise_audit(settings, [a.batch_id for a in audited])
     result = AuditResult(
         audited=audited,

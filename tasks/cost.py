@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from prefect import Task, task
+from prefect import task
 from prefect.artifacts import create_markdown_artifact
-from prefect.client.schemas.objects import TaskRun
 from prefect.events import emit_event
-from prefect.states import State
 
 from llmops.costs import ALERT_EVENTS, RollupResult, run_rollup
-from llmops.errors import LlmopsError
 from llmops.ingest import BatchResult, discover, ingest_file, price_book
 from llmops.lake import file_digest, table_dir
 from llmops.reports import cost_report
 from llmops.settings import Settings
-
-
-def transient(task: Task, task_run: TaskRun, state: State) -> bool:
-    """Retry I/O hiccups, not bad input: an unreadable file stays unreadable."""
-    exc = state.result(raise_on_failure=False)
-    return not isinstance(exc, LlmopsError)
+from tasks.common import transient
 
 
 @task(name="find-new-batches", retries=1, retry_delay_seconds=5)

@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from prefect import Task, task
+from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import TaskRun
 from prefect.events import emit_event
-from prefect.states import State
 
 from llmops.datasets.config import DatasetConfig, SplitSpec
 from llmops.datasets.curate import (
@@ -24,21 +22,16 @@ from llmops.datasets.curate import (
     write_curation_log,
 )
 from llmops.datasets.dedup import DedupResult
-from llmops.datasets.errors import DatasetError
 from llmops.datasets.importers import ImportResult, import_files
 from llmops.datasets.manifest import Approval, Lineage, Manifest, Removal, ValidationSummary
 from llmops.datasets.report import candidate_report
 from llmops.datasets.schema import Item
 from llmops.datasets.store import DatasetStore
 from llmops.settings import Settings
+from tasks.common import transient
 
 PROMOTED_EVENT = "llmops.dataset.promoted"
 CANDIDATES_EVENT = "llmops.dataset.candidates"
-
-
-def transient(task: Task, task_run: TaskRun, state: State) -> bool:
-    """Retry I/O hiccups, never bad input (a missing file or column stays missing)."""
-    return not isinstance(state.result(raise_on_failure=False), DatasetError)
 
 
 def artifact_key(name: str) -> str:

@@ -20,7 +20,7 @@ from llmops.audit import (
 )
 from llmops.audit_report import audit_report
 from llmops.settings import Settings
-from tasks.cost import transient
+from tasks.common import transient
 
 
 @task(name="find-unaudited-batches", retries=1, retry_delay_seconds=5)

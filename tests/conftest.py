@@ -31,6 +31,15 @@ def settings(home: Path):
     return get_settings()
 
 
+@pytest.fixture
+def datasets_dir(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty dataset store for one test (never the repo's datasets/)."""
+    path = tmp_path / "datasets"
+    path.mkdir()
+    monkeypatch.setenv("LLMOPS_DATASETS_DIR", str(path))
+    return path
+
+
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
     """One real (temporary) Prefect server for the whole session."""

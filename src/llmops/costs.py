@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel
 
@@ -105,8 +104,3 @@ def run_rollup(settings: Settings) -> RollupResult:
         alerts=rows,
         new_alerts=[r for r in rows if r["alert_id"] not in seen],
     )
-
-
-def alerts_table(rows: list[dict[str, object]]) -> pa.Table:
-    """Alerts as an Arrow table (for printing)."""
-    return pa.Table.from_pylist(rows)

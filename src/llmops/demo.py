@@ -124,8 +124,7 @@ def _print_quality(console: Console, settings: Settings) -> None:
     con = connect(settings.lake_dir)
     try:
         reasons = con.execute(
-            "SELECT regexp_replace(reason, ' \\([^)]*\\)', '', 'g') AS kind, count(*) "
-            "FROM quarantine GROUP BY 1 ORDER BY 2 DESC"
+            "SELECT reason_kind, count(*) FROM quarantine GROUP BY 1 ORDER BY 2 DESC"
         ).fetchall()
         unpriced = con.execute(
             "SELECT provider || '/' || requested_model, count(*) FROM llm_calls "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -10,8 +9,6 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from llmops.config_files import load_yaml_model
-
-log = logging.getLogger(__name__)
 
 
 class PriceOverride(BaseModel):

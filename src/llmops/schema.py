@@ -66,6 +66,7 @@ QUARANTINE: tuple[Column, ...] = (
     Column("source_line", "BIGINT", "line (JSONL/CSV) or record number (JSON/Parquet)"),
     Column("source_format", "VARCHAR", "format the file was read as"),
     Column("reason", "VARCHAR", "why the record was not accepted, naming the field"),
+    Column("reason_kind", "VARCHAR", "the reason without the offending values, for counting"),
     Column("raw", "VARCHAR", "the record as it was (for repair and re-ingest)"),
 )
 

@@ -19,15 +19,6 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def datasets_dir(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """An empty dataset store (never the repo's datasets/)."""
-    path = tmp_path / "datasets"
-    path.mkdir()
-    monkeypatch.setenv("LLMOPS_DATASETS_DIR", str(path))
-    return path
-
-
-@pytest.fixture
 def cfg(datasets_dir: Path):
     """Settings over the fresh home and store."""
     from llmops.settings import get_settings

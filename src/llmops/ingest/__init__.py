@@ -41,11 +41,6 @@ class BatchResult(BaseModel):
     unpriced_models: list[str]
 
 
-def reason_kind(reason: str) -> str:
-    """A quarantine reason without the offending values, for counting ("field x: negative count")."""
-    return "; ".join(part.split(" (", 1)[0] for part in reason.split("; "))
-
-
 def price_book(settings: Settings) -> PriceBook:
     """Price book from litellm's map plus the configured override file."""
     return PriceBook(load_overrides(settings.prices_file))
@@ -205,7 +200,7 @@ def ingest_file(
             if pending is not None:
                 pending.result()  # one write in flight: Parquet compression overlaps the next chunk
             pending = writer.submit(write, good, rejected)
-            reasons.update(reason_kind(r) for r in rejected["reason"].to_pylist())
+            reasons.update(rejected["reason_kind"].to_pylist())
             mask = pc.equal(good["cost_status"], "unpriced")
             unpriced += pc.sum(mask).as_py() or 0
             if unpriced:

@@ -242,7 +242,9 @@ class Normalizer:
         con.register("staged", con.sql(self.staged_sql).to_arrow_table())
         bad = con.sql(
             "SELECT $batch AS batch_id, $file AS source_file, s.rec_no AS source_line, "
-            "$fmt AS source_format, s.reason, rtrim(c.line, chr(13) || chr(10)) AS raw "
+            "$fmt AS source_format, s.reason, "
+            "regexp_replace(s.reason, ' \\([^)]*\\)', '', 'g') AS reason_kind, "
+            "rtrim(c.line, chr(13) || chr(10)) AS raw "
             "FROM staged s JOIN chunk c USING (rec_no) WHERE s.reason IS NOT NULL "
             "ORDER BY s.rec_no",
             params=self.params,
