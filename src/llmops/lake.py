@@ -82,10 +82,14 @@ def write_table(lake: Path, table: str, name: str, data: pa.Table) -> Path:
 
 
 def ensure_lake(lake: Path, arrow_schemas: dict[str, pa.Schema]) -> None:
-    """Create every table folder with a zero-row schema file, so views work on an empty lake."""
+    """Give every table folder a zero-row file with the current schema.
+
+    Views read each table with `union_by_name`, so this file makes them work on an empty lake
+    and, when a release adds a column, gives older batch files that column as NULL.
+    """
     for table in TABLES:
         empty = table_dir(lake, table) / EMPTY_FILE
-        if not empty.exists():
+        if not empty.exists() or not pq.read_schema(empty).equals(arrow_schemas[table]):
             write_table(
                 lake, table, EMPTY_FILE.removesuffix(".parquet"), arrow_schemas[table].empty_table()
             )

@@ -96,3 +96,24 @@ def test_every_view_column_is_documented(settings) -> None:
     ).fetchall()
     con.close()
     assert missing == []
+
+
+def test_views_survive_a_new_column_on_an_existing_lake(settings, tmp_path: Path) -> None:
+    """A lake written before a column was added still opens; old rows get NULL there."""
+    import pyarrow.parquet as pq
+
+    from llmops.arrow_schema import all_schemas
+    from llmops.lake import ensure_lake
+
+    log = tmp_path / "calls.jsonl"
+    log.write_text('{"not json\n')
+    ingest_file(log, settings)
+    quarantine = settings.lake_dir / "quarantine"
+    for path in quarantine.glob("*.parquet"):  # as an older release wrote them
+        old = pq.read_table(path).drop_columns(["reason_kind"])
+        pq.write_table(old, path)
+    ensure_lake(settings.lake_dir, all_schemas())
+    con = connect(settings.lake_dir)
+    rows = con.execute("SELECT reason, reason_kind FROM quarantine").fetchall()
+    con.close()
+    assert rows == [("not valid JSON", None)]
