@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from llmops.offline import apply_offline_defaults
+from tests.simulator_fixtures import fresh_simulator, simulator  # noqa: F401 - fixtures
 
 apply_offline_defaults()
 

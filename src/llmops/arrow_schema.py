@@ -11,6 +11,7 @@ _TYPES = {
     "BIGINT": pa.int64(),
     "DOUBLE": pa.float64(),
     "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
+    "BOOLEAN": pa.bool_(),
 }
 
 

@@ -175,6 +175,141 @@ AUDITS: tuple[Column, ...] = (
     Column("seconds", "DOUBLE", "wall time of the batch's audit"),
 )
 
+EVAL_RUNS: tuple[Column, ...] = (
+    Column("run_id", "VARCHAR", "MLflow run id of the eval run"),
+    Column("flow_run_id", "VARCHAR", "Prefect flow run that produced it"),
+    Column("started_at", "TIMESTAMPTZ", "when the run started"),
+    Column("ended_at", "TIMESTAMPTZ", "when the run finished"),
+    Column("dataset", "VARCHAR", "golden dataset name"),
+    Column("dataset_version", "VARCHAR", "dataset version id (= its content digest)"),
+    Column("prompt_name", "VARCHAR", "prompt evaluated"),
+    Column("prompt_version", "VARCHAR", "MLflow prompt registry version"),
+    Column("prompt_hash", "VARCHAR", "content hash of the prompt version"),
+    Column("model_alias", "VARCHAR", "model alias the prompt ran on (candidate, ...)"),
+    Column("requested_model", "VARCHAR", "litellm model the alias resolved to"),
+    Column("served_model", "VARCHAR", "model snapshot the provider reported (most frequent)"),
+    Column("system_fingerprint", "VARCHAR", "provider fingerprint reported (most frequent)"),
+    Column("simulated", "BIGINT", "1 when the answers came from the provider simulator"),
+    Column("trigger", "VARCHAR", "schedule, model_update, prompt_merge or manual"),
+    Column("role", "VARCHAR", "candidate, or baseline when run to give a candidate a baseline"),
+    Column("baseline_run_id", "VARCHAR", "run compared against (NULL: none, this is a baseline)"),
+    Column("verdict", "VARCHAR", "pass, fail, inconclusive or baseline"),
+    Column("verdict_reason", "VARCHAR", "why, in one line"),
+    Column("items", "BIGINT", "items evaluated"),
+    Column("generation_failures", "BIGINT", "items whose answer could not be generated"),
+    Column("llm_calls", "BIGINT", "LLM calls made (generation and judges, retries excluded)"),
+    Column("cost_usd", "DOUBLE", "cost of those calls (litellm price map)"),
+    Column("wall_seconds", "DOUBLE", "wall time of generation and scoring"),
+    Column("promoted", "BIGINT", "1 when this run moved the champion alias"),
+)
+
+EVAL_METRICS: tuple[Column, ...] = (
+    Column("run_id", "VARCHAR", "MLflow run id of the eval run"),
+    Column("started_at", "TIMESTAMPTZ", "when the run started"),
+    Column("dataset", "VARCHAR", "golden dataset name"),
+    Column("prompt_name", "VARCHAR", "prompt evaluated"),
+    Column("prompt_version", "VARCHAR", "MLflow prompt registry version"),
+    Column("metric", "VARCHAR", "metric name in the suite"),
+    Column("library", "VARCHAR", "ragas, deepeval or deterministic"),
+    Column("mean", "DOUBLE", "mean score over the items it applied to"),
+    Column("scored", "BIGINT", "items scored"),
+    Column("failed", "BIGINT", "items whose scoring errored"),
+    Column("not_applicable", "BIGINT", "items the metric does not apply to"),
+    Column("baseline_run_id", "VARCHAR", "run compared against"),
+    Column("baseline_mean", "DOUBLE", "baseline mean over all its scored items"),
+    Column("delta", "DOUBLE", "candidate - baseline over the paired items"),
+    Column("ci_low", "DOUBLE", "95% paired-bootstrap interval of the improvement, low"),
+    Column("ci_high", "DOUBLE", "... and high (sign-adjusted: > 0 is better)"),
+    Column("p_value", "DOUBLE", "two-sided paired-bootstrap p-value"),
+    Column("pairs", "BIGINT", "items scored in both runs"),
+    Column("verdict", "VARCHAR", "pass, fail or inconclusive for this metric"),
+    Column("reason", "VARCHAR", "why"),
+)
+
+EVAL_RESULTS: tuple[Column, ...] = (
+    Column("run_id", "VARCHAR", "MLflow run id of the eval run"),
+    Column("item_id", "VARCHAR", "golden item id"),
+    Column("metric", "VARCHAR", "metric name; `generation` for the answer itself"),
+    Column("library", "VARCHAR", "ragas, deepeval, deterministic (or gateway for generation)"),
+    Column("score", "DOUBLE", "the item's score (NULL: failed or not applicable)"),
+    Column("error", "VARCHAR", "why scoring (or generation) failed for this item"),
+    Column("reason", "VARCHAR", "the metric's explanation or `not applicable: ...`"),
+    Column("answer", "VARCHAR", "generated answer (generation rows only)"),
+    Column("latency_ms", "DOUBLE", "generation latency (generation rows only)"),
+    Column("cost_usd", "DOUBLE", "generation cost (generation rows only)"),
+)
+
+FEEDBACK: tuple[Column, ...] = (
+    Column("feedback_id", "VARCHAR", "id given by the sender; re-delivery of an id adds nothing"),
+    Column("call_id", "VARCHAR", "llm_calls.call_id the feedback is about, when given"),
+    Column("trace_id", "VARCHAR", "trace the feedback is about (its last call), when given"),
+    Column("created_at", "TIMESTAMPTZ", "when the user gave it (UTC); receive time when not sent"),
+    Column("kind", "VARCHAR", "'thumb_up', 'thumb_down', 'rating', 'correction' or 'flag'"),
+    Column("rating", "BIGINT", "1 (worst) to 5 (best), for kind 'rating'"),
+    Column("correction", "VARCHAR", "the answer the user says is right (raw; scrubbed downstream)"),
+    Column("comment", "VARCHAR", "free text of the user (raw; scrubbed downstream)"),
+    Column("user_hash", "VARCHAR", "keyed HMAC-SHA256 of the user id, same key as llm_calls"),
+    Column("batch_id", "VARCHAR", "content hash of the source file or HTTP request body"),
+    Column("source_file", "VARCHAR", "path of the source file, or 'http:POST /feedback'"),
+    Column("source_line", "BIGINT", "line (JSONL/CSV) or record number in an HTTP body"),
+    Column("ingested_at", "TIMESTAMPTZ", "when the batch was (last) ingested"),
+)
+
+FEEDBACK_QUARANTINE: tuple[Column, ...] = (
+    Column("batch_id", "VARCHAR", "content hash of the source file"),
+    Column("source_file", "VARCHAR", "path of the source file"),
+    Column("source_line", "BIGINT", "line (JSONL/CSV) of the record"),
+    Column("reason", "VARCHAR", "why the record was not accepted, naming the field"),
+    Column("raw", "VARCHAR", "the record as it was (for repair and re-ingest)"),
+    Column("ingested_at", "TIMESTAMPTZ", "when the batch was (last) ingested"),
+)
+
+FEEDBACK_LEDGER: tuple[Column, ...] = (
+    Column("feedback_id", "VARCHAR", "feedback the flywheel has dealt with (never looked at again)"),
+    Column("call_id", "VARCHAR", "llm_calls.call_id it was joined to"),
+    Column("dataset", "VARCHAR", "golden dataset it was a candidate for, if any"),
+    Column(
+        "outcome",
+        "VARCHAR",
+        "'approved', 'edited', 'rejected', 'covered' (near a golden item), 'pii' (still failed "
+        "the PII/secret check) or 'not_negative'",
+    ),
+    Column("candidate_id", "VARCHAR", "item id of the cluster representative it belonged to"),
+    Column("flow_run_id", "VARCHAR", "feedback-flywheel run that processed it"),
+    Column("batch_id", "VARCHAR", "ledger file it was recorded in"),
+    Column("processed_at", "TIMESTAMPTZ", "when it was processed"),
+)
+
+MODEL_VERSIONS: tuple[Column, ...] = (
+    Column("observed_at", "TIMESTAMPTZ", "when the canary probe of the alias finished (UTC)"),
+    Column("alias", "VARCHAR", "model alias probed (candidate, judge, ...)"),
+    Column("probe_id", "VARCHAR", "id of the watch run (flow run id); one lake file per run"),
+    Column("provider", "VARCHAR", "'simulator' or the litellm provider of the alias"),
+    Column("requested_model", "VARCHAR", "litellm model string the canaries were sent to"),
+    Column("served_model", "VARCHAR", "response `model` (most common over the canaries)"),
+    Column("system_fingerprint", "VARCHAR", "response `system_fingerprint`, when reported"),
+    Column("canary_hash", "VARCHAR", "sha256 (16 hex) of all canary outputs, in canary order"),
+    Column("canary_hashes", "VARCHAR", "per-canary output hashes (8 hex), comma-separated"),
+    Column("canary_set", "VARCHAR", "hash of the canary prompts (a new set re-baselines)"),
+    Column("canaries", "BIGINT", "canary prompts answered"),
+    Column("simulated", "BOOLEAN", "answered by the llmops provider simulator"),
+    Column(
+        "status",
+        "VARCHAR",
+        "'baseline' (first probe), 'unchanged', 'drift' (outputs changed, not yet N times), "
+        "'updated' (update declared: llmops.model.updated emitted) or 'error' (probe failed)",
+    ),
+    Column("reason", "VARCHAR", "why an update or drift was declared, or the probe's error"),
+    Column("drift", "DOUBLE", "share of canaries whose output differs from the declared one"),
+    Column("drift_streak", "BIGINT", "consecutive drifted probes since the last declaration"),
+    Column("declared_model", "VARCHAR", "served model of the identity declared current"),
+    Column("declared_fingerprint", "VARCHAR", "fingerprint of the identity declared current"),
+    Column("declared_canary_hash", "VARCHAR", "canary hash of the identity declared current"),
+    Column("declared_canary_hashes", "VARCHAR", "per-canary hashes of the declared identity"),
+    Column("latency_ms", "DOUBLE", "mean latency of a canary call"),
+    Column("cost_usd", "DOUBLE", "cost of the probe (price map of the configured model)"),
+)
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "llm_calls": LLM_CALLS,
     "quarantine": QUARANTINE,
@@ -184,6 +319,13 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "alerts": ALERTS,
     "findings": FINDINGS,
     "audits": AUDITS,
+    "eval_runs": EVAL_RUNS,
+    "eval_metrics": EVAL_METRICS,
+    "eval_results": EVAL_RESULTS,
+    "feedback": FEEDBACK,
+    "feedback_quarantine": FEEDBACK_QUARANTINE,
+    "feedback_ledger": FEEDBACK_LEDGER,
+    "model_versions": MODEL_VERSIONS,
 }
 
 

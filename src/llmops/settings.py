@@ -16,6 +16,18 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from llmops.evals.config import EvalSettings
+from llmops.feedback.settings import FeedbackSettings
+from llmops.gateway.config import (
+    GatewaySettings,
+    ModelAlias,
+    SimulatorSettings,
+    default_models,
+    merge_models,
+)
+from llmops.model_watch.config import ModelWatchSettings
+from llmops.webhook.config import WebhookSettings
+
 
 class AlertRules(BaseModel):
     """Thresholds of the cost / error / latency alert rules (practitioners' defaults)."""
@@ -65,11 +77,28 @@ class Settings(BaseSettings):
     budgets_file: Path | None = Field(None, description="YAML monthly budgets per feature/team")
     drop_dir: Path | None = Field(None, description="folder the cost rollup ingests from")
     alerts: AlertRules = Field(default_factory=AlertRules)
+    models: dict[str, ModelAlias] = Field(
+        default_factory=default_models,
+        description="model aliases (candidate, judge, embedder, ...); simulator by default",
+    )
+    simulator: SimulatorSettings = Field(default_factory=SimulatorSettings)
+    gateway: GatewaySettings = Field(default_factory=GatewaySettings)
+    model_watch: ModelWatchSettings = Field(default_factory=ModelWatchSettings)
     guardrail_alerts: GuardrailAlertRules = Field(default_factory=GuardrailAlertRules)
+    evals: EvalSettings = Field(default_factory=EvalSettings)
     ingest_chunk_bytes: int = Field(64 * 1024 * 1024, description="JSONL read size per chunk")
     prefect_port: int = Field(4200, description="port of the local Prefect server the demo starts")
     datasets_dir: Path = Field(
         Path("datasets"), description="golden dataset store (JSONL + manifest per version)"
+    )
+    prompts_dir: Path = Field(
+        Path("prompts"), description="prompt templates (one YAML file per prompt)"
+    )
+    feedback: FeedbackSettings = Field(
+        default_factory=FeedbackSettings, description="feedback endpoint and flywheel"
+    )
+    webhook: WebhookSettings = Field(
+        default_factory=WebhookSettings, description="signed Git host webhook receiver"
     )
 
     @classmethod
@@ -84,7 +113,14 @@ class Settings(BaseSettings):
         """Order: constructor, environment, llmops.yaml, defaults."""
         return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls))
 
-    @field_validator("home", "drop_dir", "prices_file", "budgets_file", "datasets_dir")
+    @field_validator("models", mode="before")
+    @classmethod
+    def _merge_models(cls, value: object) -> object:
+        return merge_models(value)
+
+    @field_validator(
+        "home", "drop_dir", "prices_file", "budgets_file", "datasets_dir", "prompts_dir"
+    )
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
         return value.expanduser().resolve() if value is not None else None

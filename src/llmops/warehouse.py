@@ -23,6 +23,9 @@ DEDUP_KEYS = {
     "llm_calls": "call_id",
     "quarantine": "source_file, source_line",
     "findings": "finding_id",
+    "feedback": "feedback_id",
+    "feedback_quarantine": "source_file, source_line",
+    "feedback_ledger": "feedback_id",
 }
 ANALYST_VIEWS = {
     "daily_cost": """
@@ -41,6 +44,30 @@ ANALYST_VIEWS = {
         SELECT c.feature, c.requested_model, f.detector, f.label,
                count(DISTINCT f.call_id) AS calls
         FROM findings f JOIN llm_calls c USING (call_id) GROUP BY ALL""",
+    # each feedback with the call it is about: its call_id, else the last call of its trace
+    # (resolved_call_id NULL = unknown call, kept and reported, never dropped)
+    "feedback_calls": """
+        WITH last_in_trace AS (
+            SELECT trace_id, arg_max(call_id, started_at) AS call_id
+            FROM llm_calls WHERE trace_id IS NOT NULL GROUP BY trace_id)
+        SELECT f.*, coalesce(c.call_id, t.call_id) AS resolved_call_id
+        FROM feedback f
+        LEFT JOIN llm_calls c ON c.call_id = f.call_id
+        LEFT JOIN last_in_trace t ON t.trace_id = f.trace_id""",
+    # thumbs-down share of thumb votes and mean rating by day of the call, prompt and model
+    "feedback_rates": """
+        SELECT c.started_at::DATE AS day, c.prompt_name, c.prompt_version, c.provider,
+               c.requested_model AS model, count(DISTINCT c.call_id) AS calls_with_feedback,
+               count(f.feedback_id) AS feedback,
+               count(*) FILTER (f.kind = 'thumb_up') AS thumbs_up,
+               count(*) FILTER (f.kind = 'thumb_down') AS thumbs_down,
+               thumbs_down / nullif(thumbs_up + thumbs_down, 0) AS thumbs_down_rate,
+               avg(f.rating) FILTER (f.kind = 'rating') AS mean_rating,
+               count(*) FILTER (f.kind = 'rating') AS ratings,
+               count(*) FILTER (f.kind = 'correction') AS corrections,
+               count(*) FILTER (f.kind = 'flag') AS flags
+        FROM llm_calls c JOIN feedback_calls f ON f.resolved_call_id = c.call_id
+        GROUP BY ALL ORDER BY day, prompt_name, prompt_version, model""",
 }
 
 

@@ -21,30 +21,30 @@ TAG_NAME = "llmops.dataset"
 TAG_VERSION = "llmops.dataset.version"
 
 
-def _client(tracking_uri: str) -> MlflowClient:
+def mlflow_client(tracking_uri: str) -> MlflowClient:
     from mlflow import MlflowClient
 
     return MlflowClient(tracking_uri=tracking_uri)
 
 
-def _experiment_id(client: MlflowClient, artifact_root: Path) -> str:
-    """The datasets experiment (created with a local artifact root if missing)."""
+def experiment_id(client: MlflowClient, artifact_root: Path, name: str = EXPERIMENT) -> str:
+    """An experiment by name (created with a local artifact root if missing)."""
     from mlflow.exceptions import MlflowException
 
-    found = client.get_experiment_by_name(EXPERIMENT)
+    found = client.get_experiment_by_name(name)
     if found is not None:
         return found.experiment_id
     try:
-        return client.create_experiment(EXPERIMENT, artifact_location=artifact_root.as_uri())
+        return client.create_experiment(name, artifact_location=artifact_root.as_uri())
     except MlflowException:  # created meanwhile by another flow
-        found = client.get_experiment_by_name(EXPERIMENT)
+        found = client.get_experiment_by_name(name)
         assert found is not None
         return found.experiment_id
 
 
 def find_logged(tracking_uri: str, name: str, version: str) -> Lineage | None:
     """The run that already tracks `name@version`, if any."""
-    client = _client(tracking_uri)
+    client = mlflow_client(tracking_uri)
     exp = client.get_experiment_by_name(EXPERIMENT)
     if exp is None:
         return None
@@ -60,38 +60,14 @@ def find_logged(tracking_uri: str, name: str, version: str) -> Lineage | None:
     )
 
 
-def log_version(
-    tracking_uri: str,
-    artifact_root: Path,
-    manifest: Manifest,
-    items: list[Item],
-    archive: Path,
-    report: str | None = None,
-) -> Lineage:
-    """Log a version as an MLflow dataset (name, digest = version id, source = its archive)."""
+def dataset_input(manifest: Manifest, items: list[Item], archive: Path, context: str):
+    """An MLflow dataset input for a version: name, digest = version id, source = its archive."""
     import mlflow.data
     import pandas as pd
     from mlflow.data.sources import LocalArtifactDatasetSource
     from mlflow.entities import DatasetInput, InputTag
     from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT
 
-    client = _client(tracking_uri)
-    exp_id = _experiment_id(client, artifact_root)
-    a = manifest.approval
-    run = client.create_run(
-        exp_id,
-        run_name=f"{manifest.name}@{manifest.version}",
-        tags={
-            TAG_NAME: manifest.name,
-            TAG_VERSION: manifest.version,
-            "llmops.dataset.parent": manifest.parent or "",
-            "llmops.approval.by": a.by,
-            "llmops.approval.method": a.method,
-            "llmops.prefect.flow_run_id": manifest.source.flow_run_id or "",
-            "mlflow.note.content": f"{a.method} approval by {a.by}: {a.comment}",
-        },
-    )
-    run_id = run.info.run_id
     frame = pd.DataFrame(
         {
             "id": [i.id for i in items],
@@ -110,18 +86,42 @@ def log_version(
         digest=manifest.version,
         targets="reference_answer",
     )
-    client.log_inputs(
-        run_id,
-        datasets=[
-            DatasetInput(
-                dataset=dataset._to_mlflow_entity(),
-                tags=[
-                    InputTag(key=MLFLOW_DATASET_CONTEXT, value="golden"),
-                    InputTag(key="version", value=manifest.version),
-                ],
-            )
+    return DatasetInput(
+        dataset=dataset._to_mlflow_entity(),
+        tags=[
+            InputTag(key=MLFLOW_DATASET_CONTEXT, value=context),
+            InputTag(key="version", value=manifest.version),
         ],
     )
+
+
+def log_version(
+    tracking_uri: str,
+    artifact_root: Path,
+    manifest: Manifest,
+    items: list[Item],
+    archive: Path,
+    report: str | None = None,
+) -> Lineage:
+    """Log a version as an MLflow dataset (name, digest = version id, source = its archive)."""
+    client = mlflow_client(tracking_uri)
+    exp_id = experiment_id(client, artifact_root)
+    a = manifest.approval
+    run = client.create_run(
+        exp_id,
+        run_name=f"{manifest.name}@{manifest.version}",
+        tags={
+            TAG_NAME: manifest.name,
+            TAG_VERSION: manifest.version,
+            "llmops.dataset.parent": manifest.parent or "",
+            "llmops.approval.by": a.by,
+            "llmops.approval.method": a.method,
+            "llmops.prefect.flow_run_id": manifest.source.flow_run_id or "",
+            "mlflow.note.content": f"{a.method} approval by {a.by}: {a.comment}",
+        },
+    )
+    run_id = run.info.run_id
+    client.log_inputs(run_id, datasets=[dataset_input(manifest, items, archive, "golden")])
     client.log_param(run_id, "rows", manifest.rows)
     client.log_param(run_id, "schema_version", manifest.schema_version)
     client.log_param(run_id, "mode", manifest.source.mode)

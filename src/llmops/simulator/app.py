@@ -1,4 +1,4 @@
-"""The OpenAI-compatible HTTP app: models, chat completions (streaming too), embeddings."""
+"""The OpenAI-compatible HTTP app: models, chat completions (streaming too), embeddings, admin."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
@@ -34,12 +35,62 @@ class Simulator:
 
     def __init__(self, config: SimulatorConfig) -> None:
         """Bind the config; attempts are counted per app instance."""
+        self.initial = config
         self.config = config
         self.faults = FaultPlan(config)
-        self.headers = {
-            "x-llmops-simulator": f"v{config.model_version}",
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers of every answer; `x-llmops-simulator` names the served version."""
+        return {
+            "x-llmops-simulator": f"v{self.config.model_version}",
             "openai-processing-ms": "0",
         }
+
+    def reconfigure(self, changes: dict[str, Any]) -> SimulatorConfig:
+        """Apply a partial config at runtime (validated; attempt counters are kept)."""
+        config = SimulatorConfig.model_validate({**self.config.model_dump(), **changes})
+        self.config = config
+        self.faults.config = config
+        return config
+
+    def reset(self) -> SimulatorConfig:
+        """Back to the config the server started with; attempt counters cleared."""
+        self.config = self.initial
+        self.faults = FaultPlan(self.initial)
+        return self.initial
+
+    def _admin_view(self) -> dict[str, Any]:
+        cfg = self.config
+        return {
+            "config": cfg.model_dump(mode="json"),
+            "system_fingerprint": cfg.system_fingerprint,
+            "initial_model_version": self.initial.model_version,
+        }
+
+    async def admin_config(self, request: Request) -> Response:
+        """GET: the current config. POST: change fields (model_version, latency_ms, ...)."""
+        if (denied := _loopback_only(request)) is not None:
+            return denied
+        if request.method == "POST":
+            body = await self._body(request)
+            if isinstance(body, Response):
+                return body
+            try:
+                self.reconfigure(body)
+            except ValidationError as exc:
+                fields = ", ".join(
+                    f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()
+                )
+                return _error(400, f"invalid config: {fields}", "invalid_request_error", "config")
+        return JSONResponse(self._admin_view())
+
+    async def admin_reset(self, request: Request) -> Response:
+        """POST: restore the startup config and clear the fault plan's attempt counters."""
+        if (denied := _loopback_only(request)) is not None:
+            return denied
+        self.reset()
+        return JSONResponse(self._admin_view())
 
     async def _body(self, request: Request) -> dict[str, Any] | Response:
         """The JSON body, or a 400 saying what is wrong."""
@@ -251,6 +302,17 @@ class Simulator:
         yield "data: [DONE]\n\n"
 
 
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def _loopback_only(request: Request) -> Response | None:
+    """403 for admin calls from anywhere but this machine."""
+    host = request.client.host if request.client else None
+    if host in LOOPBACK:
+        return None
+    return _error(403, "admin endpoints answer loopback only", "permission_error", "forbidden")
+
+
 def _chosen_tool(body: dict[str, Any]) -> dict[str, Any] | None:
     """The function to call when the request forces or offers tools (tool_choice 'none' = none)."""
     tools = [
@@ -286,7 +348,11 @@ def _logprobs(content: str, model: str, top: int) -> dict[str, Any]:
 def create_app(config: SimulatorConfig | None = None) -> Starlette:
     """The simulator as an ASGI app; routes answer with and without the /v1 prefix."""
     sim = Simulator(config or SimulatorConfig())
-    routes = [Route("/health", sim.health, methods=["GET"])]
+    routes = [
+        Route("/health", sim.health, methods=["GET"]),
+        Route("/admin/config", sim.admin_config, methods=["GET", "POST"]),
+        Route("/admin/reset", sim.admin_reset, methods=["POST"]),
+    ]
     for prefix in ("/v1", ""):
         routes += [
             Route(f"{prefix}/models", sim.models, methods=["GET"]),

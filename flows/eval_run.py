@@ -1,0 +1,297 @@
+"""Eval run flow: score a prompt version and model on a golden set, compare, gate, track."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import flow, get_run_logger
+from prefect.runtime import flow_run
+from pydantic import BaseModel
+
+from llmops.errors import LlmopsError
+from llmops.evals.generate import served_identity, to_samples
+from llmops.evals.plan import EvalTarget, Trigger
+from llmops.evals.report import FailedItem, ReportInput, eval_report
+from llmops.evals.results import metric_means, metric_rows, mlflow_metrics, result_rows
+from llmops.settings import Settings, get_settings
+from tasks.evals import (
+    abort_tracking,
+    compare_with_baseline,
+    emit_completed,
+    generate_batch,
+    load_inputs,
+    plan_eval,
+    promote_prompt,
+    publish_report,
+    record_eval,
+    score_metric,
+    start_tracking,
+)
+
+
+class EvalGateFailed(LlmopsError):
+    """The candidate regressed significantly against its baseline."""
+
+
+class EvalRunResult(BaseModel):
+    """What one evaluation produced (also in the lake and MLflow)."""
+
+    run_id: str
+    role: str
+    verdict: str
+    reason: str
+    baseline_run_id: str | None
+    means: dict[str, float | None]
+    served_model: str | None
+    system_fingerprint: str | None
+    simulated: bool
+    items: int
+    failed_items: int
+    llm_calls: int
+    cost_usd: float
+    report: str
+    promoted: str | None = None
+
+
+def _run_name() -> str:
+    p = flow_run.parameters
+    return f"eval-{p.get('prompt', '?')}-on-{p.get('dataset', '?')}-{p.get('trigger', 'manual')}"
+
+
+def _batches(items: list[Any], size: int) -> list[list[Any]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+async def _evaluate(
+    settings: Settings,
+    gateway: Any,
+    target: EvalTarget,
+    trigger: str,
+    role: str,
+    baseline_run_id: str | None,
+    baseline_note: str,
+    concurrency: int,
+    promote: bool = False,
+) -> EvalRunResult:
+    """Generate, score, compare and record one prompt version on one dataset version;
+    with `promote`, a pass moves the champion alias to it before the run is recorded."""
+    from llmops.evals.usage import summarize
+
+    logger = get_run_logger()
+    flow_run_id = str(flow_run.id) if flow_run.id else None
+    items, spec, suite = load_inputs(settings, target)
+    run_id = start_tracking(settings, target, trigger, role, flow_run_id, items)
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    calls_before = len(gateway.records)
+    try:
+        batches = _batches(items, settings.evals.generation_batch)
+        generated = await asyncio.gather(
+            *(
+                generate_batch(
+                    gateway, spec, batch, target.model_alias, f"{n + 1}-of-{len(batches)}"
+                )
+                for n, batch in enumerate(batches)
+            )
+        )
+        generations = [g for batch in generated for g in batch]
+        samples = to_samples(items, generations, spec)
+        results = list(
+            await asyncio.gather(
+                *(score_metric(m, samples, gateway, concurrency) for m in suite.metrics)
+            )
+        )
+        comparison = compare_with_baseline(settings, results, suite, baseline_run_id)
+    except BaseException as exc:
+        abort_tracking(settings, run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    wall = time.perf_counter() - clock
+    calls = gateway.records[calls_before:]
+    usage = summarize(calls)
+    promoted = None
+    if promote and comparison.verdict == "pass":
+        promoted = promote_prompt(settings, target.prompt_name, target.prompt_version)
+    elif promote:
+        logger.info("not promoted: the verdict is %s", comparison.verdict)
+    served, fingerprint = served_identity(generations)
+    means = metric_means(results)
+    failed = [
+        FailedItem(stage="generation", item_id=g.item_id, error=g.error)
+        for g in generations
+        if g.error
+    ] + [
+        FailedItem(stage=r.name, item_id=s.item_id, error=s.error)
+        for r in results
+        for s in r.scores
+        if s.error
+    ]
+    run: dict[str, Any] = {
+        "run_id": run_id,
+        "flow_run_id": flow_run_id,
+        "started_at": started,
+        "ended_at": datetime.now(UTC),
+        "dataset": target.dataset,
+        "dataset_version": target.dataset_version,
+        "prompt_name": target.prompt_name,
+        "prompt_version": target.prompt_version,
+        "prompt_hash": target.prompt_hash,
+        "model_alias": target.model_alias,
+        "requested_model": target.requested_model,
+        "served_model": served,
+        "system_fingerprint": fingerprint,
+        "simulated": int(usage.simulated),
+        "trigger": trigger,
+        "role": role,
+        "baseline_run_id": baseline_run_id,
+        "verdict": comparison.verdict,
+        "verdict_reason": comparison.reason,
+        "items": len(items),
+        "generation_failures": sum(1 for g in generations if g.error),
+        "llm_calls": usage.calls,
+        "cost_usd": usage.cost_usd,
+        "wall_seconds": wall,
+        "promoted": int(promoted is not None),
+    }
+    report = eval_report(
+        ReportInput(
+            title=f"Eval {target.prompt_name}@v{target.prompt_version} on "
+            f"{target.dataset}@{target.dataset_version[:8]} ({role})",
+            trigger=trigger,
+            model_line=f"alias `{target.model_alias}` → `{target.requested_model}`, served as "
+            f"`{served}` (`{fingerprint}`)",
+            provider_note=usage.provider_note,
+            baseline_line=f"run `{baseline_run_id}`: {baseline_note}" if baseline_run_id else None,
+            comparison=comparison,
+            means=means,
+            failed_items=failed,
+            items=len(items),
+            llm_calls=usage.calls,
+            retries=usage.retries,
+            cost_usd=usage.cost_usd,
+            wall_seconds=wall,
+            mlflow_run_id=run_id,
+            promoted=promoted,
+        )
+    )
+    record_eval(
+        settings,
+        run,
+        metric_rows(run, results, comparison),
+        result_rows(run_id, generations, results),
+        {
+            "served_model": served,
+            "system_fingerprint": fingerprint,
+            "simulated": usage.simulated,
+            "baseline_run_id": baseline_run_id or "none",
+            "items": len(items),
+        },
+        mlflow_metrics(means, comparison, results)
+        | {"cost_usd": usage.cost_usd, "llm_calls": usage.calls, "failed_items": len(failed)},
+        report,
+    )
+    logger.info("%s run %s: %s (%s)", role, run_id, comparison.verdict, comparison.reason)
+    return EvalRunResult(
+        run_id=run_id,
+        role=role,
+        verdict=comparison.verdict,
+        reason=comparison.reason,
+        baseline_run_id=baseline_run_id,
+        means=means,
+        served_model=served,
+        system_fingerprint=fingerprint,
+        simulated=usage.simulated,
+        items=len(items),
+        failed_items=len(failed),
+        llm_calls=usage.calls,
+        cost_usd=usage.cost_usd,
+        report=report,
+        promoted=promoted,
+    )
+
+
+@flow(name="eval-run", flow_run_name=_run_name)
+async def eval_run(
+    dataset: str = "docs-qa",
+    prompt: str = "docs-qa-answer",
+    model: str | None = None,
+    trigger: Trigger = "manual",
+    baseline: str = "auto",
+    promote: bool = False,
+    max_usd: float | None = None,
+    concurrency: int | None = None,
+    limit: int | None = None,
+    suite: str | None = None,
+    fail_on_regression: bool = True,
+) -> EvalRunResult:
+    """Evaluate `prompt[@version]` on `dataset[@version]`, compare with the baseline, gate.
+
+    Args:
+        dataset: golden dataset, `name` or `name@version`.
+        prompt: `name`, `name@champion`, `name@candidate`, `name@3` or a content-hash prefix.
+        model: model alias to run the prompt on (default: the prompt's own alias).
+        trigger: why the run happens: schedule, model_update, prompt_merge or manual.
+        baseline: `auto` (the champion's last run on this dataset), `none`, or an MLflow run id.
+        promote: on a pass, move the prompt's `champion` alias to the evaluated version.
+        max_usd: stop cleanly once the run has spent this much (default: settings).
+        concurrency: LLM calls in flight (default: settings, 32).
+        limit: evaluate only the first N items by id (smoke runs).
+        suite: a metric suite YAML instead of the dataset's own suite.yaml.
+        fail_on_regression: end the flow run Failed when the gate fails (after recording).
+    """
+    from llmops.gateway import Gateway
+
+    settings = get_settings()
+    logger = get_run_logger()
+    plan = plan_eval(settings, dataset, prompt, model, trigger, baseline, limit, suite)
+    conc = concurrency or settings.evals.concurrency
+    cap = max_usd if max_usd is not None else settings.evals.usd_cap
+    gateway = Gateway(settings, usd_cap=cap, concurrency=conc)
+    baseline_run_id, note = plan.baseline_run_id, plan.baseline_note
+    if plan.champion_first is not None:
+        logger.info("baseline: %s", note)
+        first = await _evaluate(
+            settings, gateway, plan.champion_first, trigger, "baseline", None, note, conc
+        )
+        baseline_run_id = first.run_id
+        note = f"champion v{plan.champion_first.prompt_version}, run in this flow"
+    if promote and plan.is_champion:
+        logger.info("not promoted: v%s is already the champion", plan.candidate.prompt_version)
+    result = await _evaluate(
+        settings,
+        gateway,
+        plan.candidate,
+        trigger,
+        "candidate",
+        baseline_run_id,
+        note,
+        conc,
+        promote=promote and not plan.is_champion,
+    )
+    key = f"eval-{plan.candidate.prompt_name}-{plan.candidate.dataset}".lower()
+    publish_report(key, result.report, f"{result.verdict}: {result.reason}")
+    emit_completed(
+        {
+            "run_id": result.run_id,
+            "dataset": plan.candidate.dataset,
+            "dataset_version": plan.candidate.dataset_version,
+            "prompt_name": plan.candidate.prompt_name,
+            "prompt_version": plan.candidate.prompt_version,
+            "model_alias": plan.candidate.model_alias,
+            "served_model": result.served_model,
+            "system_fingerprint": result.system_fingerprint,
+            "trigger": trigger,
+            "verdict": result.verdict,
+            "verdict_reason": result.reason,
+            "baseline_run_id": result.baseline_run_id,
+        },
+        str(flow_run.id) if flow_run.id else None,
+    )
+    if fail_on_regression and result.verdict == "fail":
+        raise EvalGateFailed(
+            f"{plan.candidate.prompt_name}@v{plan.candidate.prompt_version} on "
+            f"{plan.candidate.dataset}: {result.reason} (MLflow run {result.run_id})"
+        )
+    return result

@@ -1,0 +1,1 @@
+"""Eval runs: generation, metric suites, baseline comparison and the gate."""

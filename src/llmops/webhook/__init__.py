@@ -1,0 +1,1 @@
+"""Signed Git host webhook receiver: merged prompt changes become `llmops.prompt.merged` events."""
