@@ -16,7 +16,7 @@ from llmops.guardrails.injection import InjectionParams, load_card, load_model
 from llmops.guardrails.patterns import PII_LABELS
 from llmops.guardrails.spans import find_spans
 from llmops.guardrails.toxicity import TOXICITY_LABELS, score_toxicity
-from llmops.guardrails.training import grouped_cv_proba, load_injection_data
+from llmops.guardrails.training import BENIGN_SOURCE, grouped_cv_proba, load_injection_data
 
 ROOT = Path(__file__).resolve().parents[1]
 PII_FILE = ROOT / "datasets" / "public" / "pii" / "presidio-synth-v2.json"
@@ -143,10 +143,12 @@ def injection_scores(folds: int) -> tuple[pl.DataFrame, float]:
     proba = grouped_cv_proba(df, params, n_splits=folds, seed=card["seed"])
     pred = (proba >= params.threshold).astype(int)
     rows = []
-    for source in ("deepset", "jackhhao", "all"):
+    for source in ("deepset", "jackhhao", BENIGN_SOURCE, "all"):
         mask = np.ones(df.height, bool) if source == "all" else (df["source"] == source).to_numpy()
         y = df["label"].to_numpy()[mask]
         for cls, name in ((1, "injection"), (0, "benign")):
+            if not (y == cls).any():
+                continue  # the benign instructions have no injection class
             p, r, f = _prf((y == cls).astype(int), (pred[mask] == cls).astype(int))
             rows.append((source, name, int((y == cls).sum()), p, r, f))
     table = pl.DataFrame(
@@ -156,6 +158,35 @@ def injection_scores(folds: int) -> tuple[pl.DataFrame, float]:
     t0 = time.perf_counter()
     model.predict_proba(df["text"])
     return table, df.height / (time.perf_counter() - t0)
+
+
+def traffic_scores(days: int, calls_per_day: int, seed: int) -> pl.DataFrame:
+    """Shipped model on the traffic simulator's user inputs (never training data), per call."""
+    from datetime import date
+
+    from llmops.traffic_plan import build_plan
+
+    plan = build_plan(date(2025, 1, 1), days, calls_per_day, seed)
+    calls = [c for c in plan.calls if c.user_text]
+    texts = pl.Series([c.user_text for c in calls], dtype=pl.Utf8)
+    y = np.array([c.injection for c in calls], dtype=int)
+    model = load_model()
+    pred = (model.predict_proba(texts) >= model.params.threshold).astype(int)
+    p, r, f = _prf(y, pred)
+    flagged_benign = texts.filter(pl.Series((pred == 1) & (y == 0))).value_counts(sort=True)
+    _progress(f"traffic: benign inputs flagged, by text: {flagged_benign.head(5).rows()}")
+    return pl.DataFrame(
+        {
+            "calls": [len(calls)],
+            "distinct_inputs": [texts.n_unique()],
+            "planted_injections": [int(y.sum())],
+            "flagged": [int(pred.sum())],
+            "false_positives": [int(((pred == 1) & (y == 0)).sum())],
+            "precision": [p],
+            "recall": [r],
+            "f1": [f],
+        }
+    )
 
 
 def toxicity_scores(path: Path) -> tuple[pl.DataFrame, float, pl.DataFrame]:
@@ -220,9 +251,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n## Prompt injection ({args.folds}-fold grouped CV, shipped settings)")
         print(inj.with_columns(pl.col("precision", "recall", "f1").round(3)))
         card = load_card()
-        held = {k: v["f1"] for k, v in card["metrics"]["heldout_20pct"].items()}
+        held = {k: v.get("f1") for k, v in card["metrics"]["heldout_20pct"].items()}
         print(f"model card held-out 20% F1 (injection class): {held}")
         print(f"injection model speed: {inj_rps:,.0f} records/s (these prompts are long)")
+        _progress("traffic: simulator plan, 30 days x 2,000 calls, seed 7")
+        print("\n## Prompt injection on simulated traffic (user inputs; planted = positive)")
+        print(
+            traffic_scores(30, 2000, 7).with_columns(pl.col("precision", "recall", "f1").round(3))
+        )
     _progress(f"toxicity: scoring {args.tox_file}")
     tox, tox_rps, base = toxicity_scores(args.tox_file)
     print("\n## Toxicity lexicon (all 282 rows; nothing was trained on them)")

@@ -61,6 +61,18 @@ def _run_name() -> str:
     return f"eval-{p.get('prompt', '?')}-on-{p.get('dataset', '?')}-{p.get('trigger', 'manual')}"
 
 
+async def _all(coros: list[Any]) -> list[Any]:
+    """Await every coroutine; on the first failure (e.g. the USD cap) cancel the rest, re-raise."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
+
+
 def _batches(items: list[Any], size: int) -> list[list[Any]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
@@ -89,20 +101,18 @@ async def _evaluate(
     calls_before = len(gateway.records)
     try:
         batches = _batches(items, settings.evals.generation_batch)
-        generated = await asyncio.gather(
-            *(
+        generated = await _all(
+            [
                 generate_batch(
                     gateway, spec, batch, target.model_alias, f"{n + 1}-of-{len(batches)}"
                 )
                 for n, batch in enumerate(batches)
-            )
+            ]
         )
         generations = [g for batch in generated for g in batch]
         samples = to_samples(items, generations, spec)
-        results = list(
-            await asyncio.gather(
-                *(score_metric(m, samples, gateway, concurrency) for m in suite.metrics)
-            )
+        results = await _all(
+            [score_metric(m, samples, gateway, concurrency) for m in suite.metrics]
         )
         comparison = compare_with_baseline(settings, results, suite, baseline_run_id)
     except BaseException as exc:

@@ -1,13 +1,17 @@
 """Rebuild the guardrail injection model from datasets/public and write its model card.
 
 Protocol (deterministic, seed fixed):
-1. hold out 20% of the rows (grouped by normalised text, stratified by dataset x label);
-2. choose the full model's C by 5-fold grouped CV on the remaining 80% only;
-3. place the cascade cut (screen probability below which the full model is skipped) at the
+1. data: deepset + jackhhao injection sets and the package's hand-written benign instructions;
+2. hold out 20% of the rows (grouped by normalised text, stratified by dataset x label);
+3. on the remaining 80% only, 5-fold grouped CV for each (full-model C, augmentation) in the
+   grid; then pick that pair and the two decision thresholds (text and sentence) maximising the
+   mean injection F1 of deepset and jackhhao on those out-of-fold scores;
+4. place the cascade cut (screen probability below which the full model is skipped) at the
    CASCADE_PERCENTILE-th percentile of out-of-fold screen scores of positives, on the 80% only;
-4. score the held-out 20% once with the cascade trained on the 80%;
-5. report 5-fold grouped CV of the cascade on all rows for the chosen settings;
-6. train the shipped model on all rows and write the artefact plus a JSON card.
+5. score the held-out 20% once with the cascade trained on the 80%;
+6. report 5-fold grouped CV of the shipped settings on all rows (settings were chosen on 80%
+   of these rows, so it is slightly optimistic; the held-out 20% is the untouched figure);
+7. train the shipped model on all rows and write the artefact plus a JSON card.
 """
 
 from __future__ import annotations
@@ -29,9 +33,12 @@ from llmops.guardrails.injection import (
     model_path,
 )
 from llmops.guardrails.training import (
+    BENIGN_SOURCE,
+    combine_scores,
     data_hashes,
     default_data_dir,
     grouped_cv_proba,
+    grouped_cv_scores,
     holdout_split,
     load_injection_data,
     params_dict,
@@ -40,8 +47,25 @@ from llmops.guardrails.training import (
 )
 
 SEED = 20240601
-C_GRID = (3.0, 10.0, 30.0)
+C_GRID = (30.0, 100.0)
+AUGMENT_GRID = (0, 400)
+THRESHOLD_GRID = tuple(round(0.25 + 0.05 * i, 2) for i in range(8))  # 0.25 .. 0.60
+SENTENCE_GRID = (0.0, 0.5, 0.6, 0.7, 0.8)  # 0 = whole text only
 CASCADE_PERCENTILE = 2.0
+TARGET_SOURCES = ("deepset", "jackhhao")
+# Operating constraint: at most 1% of the benign instruction prompts flagged (out of fold), so
+# ordinary requests ("write a SQL query for ...") do not flood the audit.
+MAX_BENIGN_FPR = 0.01
+
+
+def _f1s(metrics: dict) -> dict:
+    """F1 per source (false-positive rate for the benign-only source)."""
+    return {k: v.get("f1", v.get("false_positive_rate")) for k, v in metrics.items()}
+
+
+def selection_score(metrics: dict) -> float:
+    """Mean injection-class F1 over the two public sets."""
+    return float(np.mean([metrics[s]["f1"] for s in TARGET_SOURCES]))
 
 
 def log(msg: str) -> None:
@@ -65,24 +89,46 @@ def main(argv: list[str] | None = None) -> int:
     held = holdout_split(df, seed=SEED)
     train, test = df.filter(~held), df.filter(held)
 
-    selection = {}
+    selection: dict[str, dict] = {}
+    best: tuple[float, dict] = (-1.0, {})
     for c in C_GRID:
-        params = replace(base, full_c=c)
-        proba = grouped_cv_proba(train, params, seed=SEED)
-        selection[str(c)] = per_source_metrics(train, proba, params.threshold)
-        log(f"C={c}: 80% CV F1 {json.dumps({k: v['f1'] for k, v in selection[str(c)].items()})}")
-    best_c = max(C_GRID, key=lambda c: selection[str(c)]["pooled"]["f1"])
-    screen_oof = screen_oof_proba(train, base, seed=SEED)
+        for aug in AUGMENT_GRID:
+            params = replace(base, full_c=c, augment_pairs=aug)
+            whole, sent = grouped_cv_scores(train, params, seed=SEED)
+            for st in SENTENCE_GRID:
+                for t in THRESHOLD_GRID:
+                    m = per_source_metrics(train, combine_scores(whole, sent, st), t)
+                    key = f"C={c} augment={aug} sentence={st} threshold={t}"
+                    selection[key] = {
+                        k: v.get("f1", v.get("false_positive_rate")) for k, v in m.items()
+                    }
+                    score = selection_score(m)
+                    fpr = m[BENIGN_SOURCE]["false_positive_rate"]
+                    if fpr <= MAX_BENIGN_FPR and score > best[0]:
+                        best = (
+                            score,
+                            {
+                                "full_c": c,
+                                "augment_pairs": aug,
+                                "sentence_threshold": st,
+                                "threshold": t,
+                            },
+                        )
+            log(f"C={c} augment={aug}: best so far {best}")
+    chosen = best[1]
+    screen_oof = screen_oof_proba(
+        train, replace(base, augment_pairs=chosen["augment_pairs"]), seed=SEED
+    )
     cut = float(np.percentile(screen_oof[train["label"].to_numpy() == 1], CASCADE_PERCENTILE))
-    params = replace(base, full_c=best_c, cascade_threshold=round(cut, 4))
-    log(f"chosen full-model C={best_c}, cascade cut {params.cascade_threshold}")
+    params = replace(base, **chosen, cascade_threshold=round(cut, 4))
+    log(f"chosen {chosen}, cascade cut {params.cascade_threshold}")
 
     model = InjectionModel.fit(train["text"].to_list(), train["label"].to_numpy(), params, SEED)
     heldout = per_source_metrics(test, model.predict_proba(test["text"]), params.threshold)
-    log(f"held-out F1 {json.dumps({k: v['f1'] for k, v in heldout.items()})}")
+    log(f"held-out F1 {json.dumps(_f1s(heldout))}")
 
     cv_all = per_source_metrics(df, grouped_cv_proba(df, params, seed=SEED), params.threshold)
-    log(f"5-fold CV (all rows) F1 {json.dumps({k: v['f1'] for k, v in cv_all.items()})}")
+    log(f"5-fold CV (all rows) F1 {json.dumps(_f1s(cv_all))}")
 
     final = InjectionModel.fit(df["text"].to_list(), df["label"].to_numpy(), params, SEED)
     args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -100,14 +146,24 @@ def main(argv: list[str] | None = None) -> int:
         "libraries": {"scikit-learn": sklearn.__version__, "numpy": np.__version__},
         "params": params_dict(params),
         "model_selection": {
-            "grid_full_c": list(C_GRID),
-            "cv_on_80pct_full_model_only": selection,
+            "criterion": "mean injection F1 of deepset and jackhhao, 5-fold grouped CV on 80%, "
+            f"among settings flagging <= {MAX_BENIGN_FPR:.0%} of the benign instructions",
+            "grid": {
+                "full_c": list(C_GRID),
+                "augment_pairs": list(AUGMENT_GRID),
+                "sentence_threshold": list(SENTENCE_GRID),
+                "threshold": list(THRESHOLD_GRID),
+            },
+            "chosen": chosen,
+            "cv_on_80pct_full_model_f1": selection,
             "cascade_percentile_of_positive_screen_scores": CASCADE_PERCENTILE,
         },
         "metrics": {"heldout_20pct": heldout, "cv5_grouped_all_rows": cv_all},
         "notes": (
             "Held-out rows were never used for training or model selection. Texts are truncated "
-            "to 2000 chars. Duplicates (case/whitespace-normalised) share a CV group."
+            "to 2000 chars. Duplicates (case/whitespace-normalised) share a CV group. "
+            "Augmented concatenations are built inside each fit from that fit's rows only. "
+            "The simulator's traffic text (llmops.traffic_text) is not training data."
         ),
         "train_seconds": round(time.perf_counter() - t0, 1),
     }

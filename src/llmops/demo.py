@@ -35,12 +35,25 @@ def _retract_previous_demo(settings: Settings, drop: Path) -> None:
     manifest.unlink()
 
 
+def _demo_settings() -> Settings:
+    """Settings whose golden store is a copy under HOME (the demo never writes to the repo)."""
+    import shutil
+
+    settings = get_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    store = settings.home / "demo-datasets"
+    for name in ("docs-qa",):
+        if not (store / name).exists() and (settings.datasets_dir / name).exists():
+            shutil.copytree(settings.datasets_dir / name, store / name)
+    os.environ["LLMOPS_DATASETS_DIR"] = str(store)  # flows and the worker's runs read it
+    return get_settings()
+
+
 def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     """Run the demo end to end and print where to look."""
     apply_offline_defaults()
     console = Console()
-    settings = get_settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    settings = _demo_settings()
 
     from llmops.prefect_server import ensure_server
 
@@ -82,18 +95,39 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     with console.status("golden curation flow (docs-qa seed, auto-approved) ..."):
         seed = curate_seed(settings)
 
+    from llmops.simulator.admin import reset_simulator
+    from llmops.simulator_process import ensure_simulator
+
+    with console.status("provider simulator ..."):
+        sim_url = ensure_simulator(settings)
+        reset_simulator(sim_url)  # model version 1 again, whatever an earlier demo bumped
+    console.print(f"provider simulator at {sim_url}/v1 (model version 1)")
+    evaluation = _run_eval(console)
+
+    from llmops.feedback.demo import run_flywheel_demo
+
+    with console.status("feedback flywheel flow (simulated thumbs and corrections) ..."):
+        flywheel = run_flywheel_demo(settings)
+
     from llmops.warehouse import build_warehouse
 
     build_warehouse(settings.warehouse_path, settings.lake_dir)
     _print_costs(console, result)
     _print_quality(console, settings)
     _print_audit(console, audit)
+    _print_eval(console, evaluation)
+    _print_flywheel(console, flywheel)
     console.print()
     console.print("[bold]Where to look[/bold]")
     console.print(f"  Prefect UI:   {ui_url}/runs/flow-run/{run_id}  (artifact: cost-rollup)")
     console.print(f"                {ui_url}/runs/flow-run/{audit_id}  (artifact: guardrail-audit)")
     for line in seed.where_to_look(ui_url):
         console.print(f"  {line}")
+    eval_id = evaluation.state_details.flow_run_id
+    console.print(
+        f"                {ui_url}/runs/flow-run/{eval_id}  (artifact: eval-docs-qa-answer-docs-qa)"
+    )
+    console.print(f"                {ui_url}/runs  (flows feedback-flywheel, golden-curation)")
     console.print(
         f"  DuckDB file:  {settings.warehouse_path}  (open read-only: duckdb -readonly ...)"
     )
@@ -103,6 +137,60 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
         console.print(f"    {q}")
     if started:
         console.print("  The Prefect server keeps running for you; stop it with: make stop")
+
+
+def _run_eval(console: Console):
+    """The champion prompt on the docs-qa golden set through the simulator (the final state)."""
+    import asyncio
+
+    from flows.eval_run import eval_run
+
+    with console.status("eval flow: docs-qa-answer on docs-qa (ragas, deepeval, checks) ..."):
+        return asyncio.run(
+            eval_run(
+                dataset="docs-qa",
+                prompt="docs-qa-answer",
+                trigger="manual",
+                fail_on_regression=False,
+                return_state=True,
+            )
+        )
+
+
+def _print_eval(console: Console, state) -> None:
+    result = asyncio_result(state)
+    table = Table("metric", "mean", title=f"Eval docs-qa-answer on docs-qa: {result.verdict}")
+    for name, mean in result.means.items():
+        table.add_row(name, "–" if mean is None else f"{mean:.3f}")
+    console.print(table)
+    console.print(
+        f"{result.items} items, {result.llm_calls} LLM calls, ${result.cost_usd:.4f}, "
+        f"{result.failed_items} failed item scores; served by {result.served_model} "
+        f"({'provider simulator' if result.simulated else 'real provider'}); "
+        f"MLflow run {result.run_id}; verdict {result.verdict}: {result.reason}"
+    )
+
+
+def _print_flywheel(console: Console, result) -> None:
+    console.print(
+        f"Feedback flywheel: {result.ingested} feedback events ({result.quarantined} quarantined, "
+        f"{result.unknown_calls} for unknown calls, kept)"
+    )
+    for d in result.datasets:
+        console.print(
+            f"  {d.dataset}: {d.candidates} candidates, {d.approved} approved, {d.covered} already "
+            f"covered, {d.pii_dropped} dropped for PII; new version {d.version or '–'} adds "
+            f"{len(d.added)} item(s) (demo store: $LLMOPS_HOME/demo-datasets)"
+        )
+
+
+def asyncio_result(state):
+    """The result of a flow state returned by an async flow called with return_state=True."""
+    import asyncio
+    import inspect
+
+    value = state.result()
+    return asyncio.run(value) if inspect.isawaitable(value) else value
 
 
 def _quiet_prefect_console() -> None:

@@ -185,3 +185,21 @@ def test_champion_moves_only_on_pass_and_rollback_restores_it(
         registry.resolve("docs-qa-answer").content_hash
         == registry.get("docs-qa-answer", v1).content_hash
     )
+
+
+def test_the_usd_cap_stops_the_run_cleanly_and_it_never_becomes_a_baseline(
+    prefect_server, eval_home, settings
+) -> None:
+    from llmops.gateway import BudgetExceeded
+
+    with pytest.raises(BudgetExceeded, match="USD cap reached"):
+        _run(eval_home["suite"], max_usd=0.001)
+    assert _lake_runs(settings) == []
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=settings.mlflow_uri)
+    exp = client.get_experiment_by_name("llmops-evals")
+    (run,) = client.search_runs([exp.experiment_id])
+    assert run.info.status == "FAILED"
+    assert "USD cap" in run.data.tags["llmops.eval.error"]
+    assert "llmops.eval.complete" not in run.data.tags

@@ -23,7 +23,9 @@ def test_flow_audits_reports_and_alerts(
     idle = guardrail_audit()
     assert idle.audited == [] and idle.already_audited == len(demo.manifest.files)
 
-    state = guardrail_audit(reaudit=True, since="2025-03-08", return_state=True)
+    # From 03-06 the re-audited days hold 11 flagged planted injections (>= 5 raises the
+    # "high" alert); the last three days alone hold 4, under the threshold.
+    state = guardrail_audit(reaudit=True, since="2025-03-06", return_state=True)
     assert state.is_completed()
     result = state.result()
     assert 0 < len(result.audited) < len(demo.manifest.files)

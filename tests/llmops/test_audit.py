@@ -83,15 +83,18 @@ def test_every_planted_value_in_the_calls_has_a_finding_of_its_label(demo: DemoL
     checked = 0
     for value, kind in demo.manifest.planted_value_kinds.items():
         calls = {c for c, text in inputs if text and value in text}
-        if kind == "ssn":
-            # Known detector gap: the simulator plants the two SSNs the SSA voided after they were
-            # printed in ads, and validators.ssn_valid rejects exactly those. Masked all the same
-            # (residual mask), which the leak test below checks.
-            continue
         for call in calls:
             assert LABELS[kind] in labels.get(call, set()), (kind, call)
             checked += 1
     assert checked >= 15  # OTel records carry no text in llm_calls yet, the rest is checked
+
+
+def test_planted_example_ssns_are_flagged_one_severity_lower(demo: DemoLake) -> None:
+    # The simulator plants 078-05-1120 and 219-09-9999, SSNs the SSA voided after they were
+    # printed in ads: SSN-shaped data where none belongs, but nobody's number.
+    assert set(demo.manifest.planted_value_kinds.values()) >= {"ssn"}
+    ssn = [f for f in _findings(demo.settings) if f["label"] == "ssn"]
+    assert ssn and {(f["severity"], f["score"]) for f in ssn} == {("medium", 0.5)}
 
 
 def test_planted_injections_are_found(demo: DemoLake) -> None:
@@ -103,8 +106,8 @@ def test_planted_injections_are_found(demo: DemoLake) -> None:
     planted = {c for c, text in rows if text and any(p in text for p in INJECTIONS)}
     flagged = {f["call_id"] for f in _findings(demo.settings) if f["detector"] == "injection"}
     assert len(planted) >= 0.5 * demo.manifest.injection_calls
-    # The classifier scores 5 of the simulator's 15 phrases below 0.5 (e.g. the "grandmother"
-    # and "Linux terminal" jailbreaks); observed recall here is 14 of 18 calls.
+    # The classifier scores 5 of the simulator's 15 phrases below its threshold (e.g. the
+    # "grandmother" and "Linux terminal" jailbreaks); observed recall here is 15 of 20 calls.
     assert len(planted & flagged) >= 0.7 * len(planted)
     top = [p.pattern for p in demo.result.summary.top_injections]
     assert any(p in INJECTIONS for p in top), top  # trigger sentences, not the text's start

@@ -61,7 +61,10 @@ class ValidationSpec(_Strict):
     injection_threshold: float = Field(
         0.9, description="injection probability at or above which a row is quarantined"
     )
-    injection_fields: list[str] = Field(default_factory=lambda: ["question", "reference_answer"])
+    injection_fields: list[str] = Field(
+        default_factory=lambda: ["question"],
+        description="fields the injection classifier checks (it is trained on prompts)",
+    )
     pii_fields: list[str] = Field(
         default_factory=lambda: list(TEXT_FIELDS),
         description="fields scrubbed of PII/secrets (then checked clean with id, tags, source)",

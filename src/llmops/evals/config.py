@@ -30,7 +30,12 @@ class EvalSettings(BaseModel):
     """How eval runs behave unless a flow parameter says otherwise."""
 
     concurrency: int = Field(32, ge=1, description="LLM calls in flight per run")
-    usd_cap: float | None = Field(5.0, ge=0, description="spend per run before it stops cleanly")
+    usd_cap: float | None = Field(
+        25.0, ge=0, description="spend per run before it stops cleanly (judges included)"
+    )
     generation_batch: int = Field(100, ge=1, description="items per generation task")
+    limit: int | None = Field(
+        None, ge=1, description="items per run when the flow gets no limit (smoke runs, tests)"
+    )
     experiment: str = Field("llmops-evals", description="MLflow experiment of eval runs")
     gate: GateConfig = Field(default_factory=GateConfig)

@@ -122,6 +122,7 @@ def make_plan(
     from llmops.evals.tracking import find_baseline
     from llmops.prompts import PromptRegistry
 
+    limit = limit if limit is not None else settings.evals.limit
     name, version = split_ref(dataset_ref)
     try:
         manifest = DatasetStore(settings.datasets_dir).resolve(name, version)

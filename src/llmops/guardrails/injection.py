@@ -12,10 +12,17 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-MODEL_VERSION = "injection-tfidf-lr-v1"
+MODEL_VERSION = "injection-tfidf-lr-v2"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MAX_CHARS = 2000  # texts are truncated before featurization (train and inference alike)
 PARALLEL_MIN_TEXTS = 20_000
+# Sentence pieces scored on their own (when params.sentence_threshold > 0): an injection
+# appended to a benign question is diluted in the whole text's features.
+SENTENCE = r"[^.!?\n]+[.!?]*"
+MIN_SENTENCE_CHARS = 12
+# Concatenation augmentation draws from short training texts only.
+AUGMENT_MAX_POSITIVE_CHARS = 400
+AUGMENT_MAX_BENIGN_CHARS = 300
 
 
 @dataclass(frozen=True)
@@ -25,25 +32,42 @@ class InjectionParams:
     screen_c: float = 10.0
     full_c: float = 10.0
     char_features: int = 2**18
-    word_features: int = 2**18
     cascade_threshold: float = 0.0  # below this screen probability the full model is skipped
     threshold: float = 0.5  # final probability at which a text is flagged
+    augment_pairs: int = 0  # benign+injection and benign+benign concatenations added per fit
+    sentence_threshold: float = 0.0  # a sentence scoring >= this lifts its text (0 = off)
+
+
+def concat_augment(
+    texts: list[str], labels: np.ndarray, n: int, seed: int
+) -> tuple[list[str], np.ndarray]:
+    """n "benign + injection" (label 1) and n "benign + benign" (label 0) texts from these rows.
+
+    Injections in logs often follow an ordinary question; the benign pairs keep concatenation
+    itself from becoming a signal. Only the given (training) rows are used.
+    """
+    short = np.array([len(t) for t in texts])
+    pos = np.flatnonzero((labels == 1) & (short <= AUGMENT_MAX_POSITIVE_CHARS))
+    neg = np.flatnonzero((labels == 0) & (short <= AUGMENT_MAX_BENIGN_CHARS))
+    if n <= 0 or pos.size == 0 or neg.size < 2:
+        return [], np.zeros(0, dtype=labels.dtype)
+    rng = np.random.default_rng(seed)
+    a, b, c = rng.choice(neg, n), rng.choice(pos, n), rng.choice(neg, n)
+    out = [f"{texts[i]} {texts[j]}" for i, j in zip(a, b, strict=True)]
+    out += [f"{texts[i]} {texts[j]}" for i, j in zip(a, c, strict=True)]
+    return out, np.concatenate([np.ones(n), np.zeros(n)]).astype(labels.dtype)
 
 
 def build_screen(params: InjectionParams, seed: int) -> Any:
-    """Fast stage: hashed word uni+bigrams, TF-IDF, logistic regression."""
-    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    """Fast stage: word uni+bigram counts (polars, whole column), TF-IDF, logistic regression."""
+    from sklearn.feature_extraction.text import TfidfTransformer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
+    from llmops.guardrails.features import WordNgramCounts
+
     return make_pipeline(
-        HashingVectorizer(
-            ngram_range=(1, 2),
-            token_pattern=r"(?u)\b\w+\b",
-            n_features=params.word_features,
-            alternate_sign=False,
-            norm=None,
-        ),
+        WordNgramCounts(),
         TfidfTransformer(sublinear_tf=True),
         LogisticRegression(
             C=params.screen_c, class_weight="balanced", max_iter=5000, random_state=seed
@@ -57,6 +81,8 @@ def build_full(params: InjectionParams, seed: int) -> Any:
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline, make_union
 
+    from llmops.guardrails.features import WordNgramCounts
+
     def branch(**kw: Any) -> Any:
         return make_pipeline(
             HashingVectorizer(alternate_sign=False, norm=None, **kw),
@@ -66,11 +92,7 @@ def build_full(params: InjectionParams, seed: int) -> Any:
     return make_pipeline(
         make_union(
             branch(analyzer="char_wb", ngram_range=(2, 5), n_features=params.char_features),
-            branch(
-                ngram_range=(1, 2),
-                token_pattern=r"(?u)\b\w+\b",
-                n_features=params.word_features,
-            ),
+            make_pipeline(WordNgramCounts(), TfidfTransformer(sublinear_tf=True)),
         ),
         LogisticRegression(
             C=params.full_c, class_weight="balanced", max_iter=5000, random_state=seed
@@ -90,27 +112,55 @@ class InjectionModel:
     def fit(
         cls, texts: list[str], labels: np.ndarray, params: InjectionParams, seed: int = 0
     ) -> InjectionModel:
-        """Train both stages on the same rows."""
+        """Train both stages on the same rows (plus their concatenation augmentation)."""
         x = [t[:MAX_CHARS] for t in texts]
+        extra, extra_y = concat_augment(x, labels, params.augment_pairs, seed)
+        x = x + [t[:MAX_CHARS] for t in extra]
+        labels = np.concatenate([labels, extra_y])
         screen = build_screen(params, seed).fit(x, labels)
         full = build_full(params, seed).fit(x, labels)
         return cls(screen=screen, full=full, params=params)
 
     def predict_proba(self, texts: pl.Series | list[str]) -> np.ndarray:
-        """Probability of injection for each text (null/empty texts score 0)."""
+        """Probability of injection for each text (null/empty texts score 0).
+
+        Identical texts (after truncation) are scored once: logs repeat templated prompts.
+        """
         series = texts if isinstance(texts, pl.Series) else pl.Series(texts, dtype=pl.Utf8)
         series = series.cast(pl.Utf8).fill_null("").str.slice(0, MAX_CHARS)
+        frame = pl.DataFrame({"text": series})
+        uniq = (
+            frame.filter(pl.col("text").str.strip_chars().str.len_chars() > 0)
+            .unique("text", maintain_order=True)
+            .with_row_index("u")
+        )
+        if uniq.is_empty():
+            return np.zeros(len(series), dtype=np.float64)
+        scores = self._proba_distinct(uniq["text"])
+        u = frame.join(uniq, on="text", how="left", maintain_order="left")["u"]
         out = np.zeros(len(series), dtype=np.float64)
-        nonempty = (series.str.strip_chars().str.len_chars() > 0).to_numpy()
-        idx = np.flatnonzero(nonempty)
-        if idx.size == 0:
-            return out
-        x = series.gather(idx).to_list()
-        p_screen = self.screen.predict_proba(x)[:, 1]
-        out[idx] = p_screen
+        out[u.is_not_null().to_numpy()] = scores[u.drop_nulls().to_numpy()]
+        return out
+
+    def _proba_distinct(self, texts: pl.Series) -> np.ndarray:
+        """Cascade over non-empty texts: the screen for all, the full model where it is unsure."""
+        p_screen = self.screen.predict_proba(texts)[:, 1]
+        out = p_screen.copy()
         hard = np.flatnonzero(p_screen >= self.params.cascade_threshold)
         if hard.size:
-            out[idx[hard]] = self._full_proba([x[i] for i in hard])
+            out[hard] = self._full_proba(texts.gather(hard).to_list())
+            if self.params.sentence_threshold > 0:
+                pieces = _sentences(texts.gather(hard))
+                if not pieces.is_empty():
+                    p_piece = self._full_proba(pieces["sentence"].to_list())
+                    best = (
+                        pieces.with_columns(p=p_piece)
+                        .group_by("row")
+                        .agg(pl.col("p").max())
+                        .filter(pl.col("p") >= self.params.sentence_threshold)
+                    )
+                    rows = hard[best["row"].to_numpy()]
+                    out[rows] = np.maximum(out[rows], best["p"].to_numpy())
         return out
 
     def _full_proba(self, texts: list[str]) -> np.ndarray:
@@ -125,6 +175,21 @@ class InjectionModel:
             delayed(_proba_chunk)(self.full, [texts[i] for i in c]) for c in chunks
         )
         return np.concatenate(parts)
+
+
+def _sentences(texts: pl.Series) -> pl.DataFrame:
+    """(row, sentence) for texts of two or more sentences; short fragments are skipped."""
+    return (
+        pl.DataFrame({"text": texts})
+        .select(
+            row=pl.int_range(pl.len(), dtype=pl.UInt32),
+            sentence=pl.col("text").str.extract_all(SENTENCE),
+        )
+        .filter(pl.col("sentence").list.len() > 1)
+        .explode("sentence")
+        .with_columns(pl.col("sentence").str.strip_chars())
+        .filter(pl.col("sentence").str.len_chars() >= MIN_SENTENCE_CHARS)
+    )
 
 
 def _proba_chunk(model: Any, texts: list[str]) -> np.ndarray:

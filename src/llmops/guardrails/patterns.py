@@ -38,7 +38,7 @@ _EXT = r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?"
 
 # E.164 style: "+" or "00" international prefix, country code, then digit groups that may be
 # separated by space, dot or dash and may put the area code in parentheses, e.g. "(0)".
-_PHONE_INTL = r"(?:\+|\b00)\d{1,3}(?:[ .\-]?\(?\d{1,5}\)?){1,6}" + _EXT + r"\b"
+_PHONE_INTL = r"(?:\(\+\d{1,3}\)|\+\d{1,3}|\b00\d{1,3})(?:[ .\-]?\(?\d{1,5}\)?){1,6}" + _EXT + r"\b"
 # North American Numbering Plan: 3-3-4 with separators, optional "1" trunk or "(NPA)".
 _PHONE_NANP = (
     r"(?:\b1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}"
@@ -61,11 +61,29 @@ _PHONE_NATIONAL = (
     + _EXT
     + r"\b"
 )
-# Subscriber numbers without area code (E.123 groups): only with a phone word before them.
-_PHONE_GROUPED = r"\b\d{2,4}(?:" + _SEP + r"\d{2,4}){1,4}" + _EXT + r"\b"
-PHONE_CONTEXT = (
-    r"(?i)\b(?:phone|telephone|tel|mobile|mob|cell|cellphone|fax|call|dial|text|sms|whatsapp"
-    r"|number|no|contact|reach|ring|landline|hotline|ph)\b[^\d\n]{0,24}$"
+# Subscriber numbers without area code (E.123 groups, e.g. "99 577450"), or an unbroken run of
+# 7-12 digits: only with a phone word next to them (see PHONE_CONTEXT / PHONE_CONTEXT_RIGHT).
+_PHONE_GROUPED = r"\b\d{2,4}(?:" + _SEP + r"\d{2,8}){1,4}" + _EXT + r"\b"
+_PHONE_BARE = r"\b\d{7,12}" + _EXT + r"\b"
+_PHONE_WORDS = (
+    r"phone|telephone|tel|mobile|mob|cell|cellphone|fax|call|dial|sms|whatsapp|landline"
+    r"|hotline|ph"
+)
+_WEAK_PHONE_WORDS = r"number|no|contact|reach|ring|text"
+_GAP = r"\b[^\d\n]{0,24}(?:\n[^\d\n]{0,4})?$"
+# A phone word shortly before, on the same line or as a label on the line above ("Phone:\n").
+PHONE_CONTEXT = r"(?i)\b(?:" + _PHONE_WORDS + r")" + _GAP
+# Weaker words ("number", "contact") count only for numbers written in digit groups, and not
+# after an identifier's name ("account number", "order no."), which is a different entity.
+PHONE_CONTEXT_WEAK = r"(?i)\b(?:" + _WEAK_PHONE_WORDS + r")" + _GAP
+NOT_PHONE_CONTEXT = (
+    r"(?i)\b(?:account|acct|bank|card|order|invoice|policy|licen[cs]e|passport|member|customer"
+    r"|reference|ref|routing|tracking|serial|ticket|case|id|tax|vat|item|model|part|social"
+    r"|security|ssn|employee|student|patient|booking|confirmation)\W{0,3}(?:number|no|num)\b"
+)
+# A line-type label right after the number, as in signatures: "-Office", " (fax)", ", mobile".
+PHONE_CONTEXT_RIGHT = (
+    r"(?i)^[ \t]?[\-\u2013(/,]?[ \t]?(?:office|fax|mobile|cell|home|work|tel|phone|landline)\b"
 )
 
 _CARD = (
@@ -149,7 +167,16 @@ SPECS: tuple[PatternSpec, ...] = (
         "phone",
         "pii",
         "medium",
-        "|".join((_PHONE_INTL, _PHONE_NANP, _PHONE_NATIONAL, _PHONE_NANP_BARE, _PHONE_GROUPED)),
+        "|".join(
+            (
+                _PHONE_INTL,
+                _PHONE_NANP,
+                _PHONE_NATIONAL,
+                _PHONE_NANP_BARE,
+                _PHONE_GROUPED,
+                _PHONE_BARE,
+            )
+        ),
         "phone",
     ),
 )

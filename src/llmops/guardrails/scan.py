@@ -104,15 +104,22 @@ def _pattern_findings(col: _Column, labels: set[str], width: int) -> pl.DataFram
     )
     rep = rep.join(meta, on="label")
     rep = rep.with_columns(masked=masked.gather(rep["row"]))
+    # A low-confidence span (e.g. a voided example SSN) is reported one severity lower.
+    lower = dict(zip(SEVERITIES[1:], SEVERITIES[:-1], strict=True))
+    severity = (
+        pl.when(pl.col("confidence") < 1.0)
+        .then(pl.col("severity").replace(lower))
+        .otherwise(pl.col("severity"))
+    )
     return rep.select(
         "row",
         direction=pl.lit(""),
         detector="detector",
         label="label",
-        severity="severity",
+        severity=severity,
         start="start",
         end="end",
-        score=pl.lit(1.0),
+        score="confidence",
         excerpt=_window(pl.col("masked"), pl.col("mstart"), pl.col("mend"), width),
     )
 
@@ -156,10 +163,12 @@ def _leak_findings(col: _Column, leaks: pl.DataFrame, width: int) -> pl.DataFram
     leak_spans = leaks.select("row", label=pl.lit("system_prompt"), start="start", end="end")
     merged = _resolve(
         [
-            leak_spans.with_columns(value=pl.lit(""), left=pl.lit(""), right=pl.lit("")),
+            leak_spans.with_columns(
+                value=pl.lit(""), left=pl.lit(""), right=pl.lit(""), confidence=pl.lit(1.0)
+            ),
             pattern.with_columns(value=pl.lit(""), left=pl.lit(""), right=pl.lit("")),
         ]
-    ).drop("value", "left", "right")
+    ).drop("value", "left", "right", "confidence")
     masked, mspans = mask_spans(col.texts, merged)
     mspans = mspans.filter(pl.col("label") == "system_prompt").join(
         leaks.select("row", "start", "score"), on=["row", "start"]

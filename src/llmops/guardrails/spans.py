@@ -10,7 +10,10 @@ import polars as pl
 from llmops.guardrails import validators as v
 from llmops.guardrails.patterns import (
     ALL_LABELS,
+    NOT_PHONE_CONTEXT,
     PHONE_CONTEXT,
+    PHONE_CONTEXT_RIGHT,
+    PHONE_CONTEXT_WEAK,
     PII_LABELS,
     SECRET_LABELS,
     SPEC_BY_LABEL,
@@ -20,8 +23,16 @@ from llmops.guardrails.patterns import (
 )
 
 SPAN_SCHEMA = {"row": pl.UInt32, "label": pl.Utf8, "start": pl.Int64, "end": pl.Int64}
-_CAND_SCHEMA = {**SPAN_SCHEMA, "value": pl.Utf8, "left": pl.Utf8, "right": pl.Utf8}
+_CAND_SCHEMA = {
+    **SPAN_SCHEMA,
+    "value": pl.Utf8,
+    "left": pl.Utf8,
+    "right": pl.Utf8,
+    "confidence": pl.Float64,  # 1.0, lower for shapes that are known not to be real (EXAMPLE_SSNS)
+}
+EXAMPLE_CONFIDENCE = 0.5
 _LEFT_CONTEXT = 48
+_RIGHT_CONTEXT = 16
 # A digit run continuing across a separator means the candidate is part of a longer number.
 _NUMERIC_CHAIN_RIGHT = r"^[.\-/:]\d"
 _NUMERIC_CHAIN_LEFT = r"\d[.\-/:]$"
@@ -62,8 +73,9 @@ def _candidates(frame: pl.DataFrame, spec: PatternSpec) -> pl.DataFrame:
     lo = (pl.col("start") - _LEFT_CONTEXT).clip(lower_bound=0)
     out = out.with_columns(
         left=pl.col("text").str.slice(lo, pl.col("start") - lo),
-        right=pl.col("text").str.slice(pl.col("end"), 2),
+        right=pl.col("text").str.slice(pl.col("end"), _RIGHT_CONTEXT),
         label=pl.lit(spec.label),
+        confidence=pl.lit(1.0),
     )
     return out.select(list(_CAND_SCHEMA)).cast(_CAND_SCHEMA)  # type: ignore[arg-type]
 
@@ -110,8 +122,8 @@ def _validate_card(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _validate_phone(df: pl.DataFrame) -> pl.DataFrame:
-    """Digit counts per numbering plan; bare digit groups need a phone word just before."""
-    intl = pl.col("value").str.starts_with("+")
+    """Digit counts per numbering plan; bare digit groups need a phone word next to them."""
+    intl = pl.col("value").str.contains(r"^\(?\+")
     df = df.filter(
         _not_chained() & (_not_continued() | intl) & ~pl.col("left").str.contains(r"[\w+]$")
     )
@@ -121,9 +133,13 @@ def _validate_phone(df: pl.DataFrame) -> pl.DataFrame:
         r"^(?:1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\d{3}[ .\-])\d{3}[ .\-]\d{4}$|^1?[2-9]\d{2}[2-9]\d{6}$"
     )
     is_date = core.str.contains(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
-    context = pl.col("left").str.contains(PHONE_CONTEXT)
+    left = pl.col("left")
+    strong = left.str.contains(PHONE_CONTEXT) | pl.col("right").str.contains(PHONE_CONTEXT_RIGHT)
+    weak = left.str.contains(PHONE_CONTEXT_WEAK) & ~left.str.contains(NOT_PHONE_CONTEXT)
+    grouped = core.str.contains(r"\D")
+    context = strong | (weak & grouped)
     ok = (
-        pl.when(core.str.starts_with("+"))
+        pl.when(intl)
         .then(nd.is_between(8, 15))
         .when(core.str.starts_with("00"))
         .then((nd - 2).is_between(8, 15))
@@ -166,7 +182,14 @@ def _validate(df: pl.DataFrame, spec: PatternSpec) -> pl.DataFrame:
         df = df.filter(_not_chained())
         bare = ~df["value"].str.contains(r"\D").to_numpy()
         context = df["left"].str.contains(SSN_CONTEXT).to_numpy()
-        return _keep(df, v.ssn_valid(v.digits_only(df["value"])) & (~bare | context))
+        digits = v.digits_only(df["value"])
+        # Voided / advertising SSNs are still SSN-shaped data where none belongs: kept, with
+        # lower confidence (the scan lowers their severity).
+        example = v.ssn_example(digits)
+        df = df.with_columns(
+            confidence=pl.when(pl.Series(example)).then(EXAMPLE_CONFIDENCE).otherwise(1.0)
+        )
+        return _keep(df, (v.ssn_valid(digits) | example) & (~bare | context))
     if name == "ip":
         is_v4 = df["value"].str.contains(r"^\d{1,3}(?:\.\d{1,3}){3}$").to_numpy()
         v4_ok = v.ipv4_valid(df["value"]) & df.select(_not_chained()).to_series().to_numpy()

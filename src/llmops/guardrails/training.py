@@ -16,6 +16,9 @@ INJECTION_FILES = {
     "deepset": "injection/deepset-prompt-injections-train.parquet",
     "jackhhao": "injection/jackhhao-jailbreak-train.csv",
 }
+# Hand-written benign instruction-style prompts (label 0), shipped with this package.
+BENIGN_FILE = Path(__file__).resolve().parent / "training_data" / "benign_instructions.txt"
+BENIGN_SOURCE = "benign-instructions"
 
 
 def default_data_dir() -> Path:
@@ -28,8 +31,23 @@ def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def load_injection_data(data_dir: Path | None = None) -> pl.DataFrame:
-    """Both injection sets as (text, label, source, group); duplicates share a group id."""
+def load_benign_instructions(path: Path = BENIGN_FILE) -> pl.DataFrame:
+    """The benign instruction prompts as (text, label=0, source); '#' lines are comments."""
+    lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    texts = [line for line in lines if line and not line.startswith("#")]
+    if not texts:
+        raise ValueError(f"{path}: no prompts (one per line expected)")
+    return pl.DataFrame(
+        {"text": texts, "label": [0] * len(texts), "source": [BENIGN_SOURCE] * len(texts)},
+        schema={"text": pl.Utf8, "label": pl.Int8, "source": pl.Utf8},
+    )
+
+
+def load_injection_data(data_dir: Path | None = None, *, benign: bool = True) -> pl.DataFrame:
+    """Both injection sets (plus the benign instructions) as (text, label, source, group).
+
+    Case/whitespace duplicates share a group id.
+    """
     root = data_dir or default_data_dir()
     deepset_path = root / INJECTION_FILES["deepset"]
     jackhhao_path = root / INJECTION_FILES["jackhhao"]
@@ -52,7 +70,8 @@ def load_injection_data(data_dir: Path | None = None) -> pl.DataFrame:
         label=(pl.col("type") == "jailbreak").cast(pl.Int8),
         source=pl.lit("jackhhao"),
     )
-    df = pl.concat([deepset, jack]).filter(pl.col("text").is_not_null())
+    parts = [deepset, jack, *([load_benign_instructions()] if benign else [])]
+    df = pl.concat(parts).filter(pl.col("text").is_not_null())
     norm = pl.col("text").str.to_lowercase().str.replace_all(r"\s+", " ").str.strip_chars()
     # Near-identical texts (case/whitespace) stay in one fold so CV never tests on a training copy.
     return df.with_columns(group=norm.rank("dense").cast(pl.Int64))
@@ -61,7 +80,9 @@ def load_injection_data(data_dir: Path | None = None) -> pl.DataFrame:
 def data_hashes(data_dir: Path | None = None) -> dict[str, str]:
     """SHA-256 of each injection training file, keyed by its path under datasets/public."""
     root = data_dir or default_data_dir()
-    return {rel: file_sha256(root / rel) for rel in INJECTION_FILES.values()}
+    hashes = {rel: file_sha256(root / rel) for rel in INJECTION_FILES.values()}
+    hashes[f"llmops/guardrails/training_data/{BENIGN_FILE.name}"] = file_sha256(BENIGN_FILE)
+    return hashes
 
 
 def _f1_block(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
@@ -84,7 +105,13 @@ def per_source_metrics(df: pl.DataFrame, proba: np.ndarray, threshold: float) ->
     out: dict[str, Any] = {"pooled": _f1_block(y, pred)}
     for source in sorted(df["source"].unique().to_list()):
         mask = (df["source"] == source).to_numpy()
-        out[source] = _f1_block(y[mask], pred[mask])
+        if y[mask].any():
+            out[source] = _f1_block(y[mask], pred[mask])
+        else:  # benign-only source: its false-positive rate is what matters
+            out[source] = {
+                "false_positive_rate": round(float(pred[mask].mean()), 4),
+                "n": int(mask.sum()),
+            }
     return out
 
 
@@ -109,18 +136,55 @@ def grouped_cv_proba(
     return proba
 
 
+def grouped_cv_scores(
+    df: pl.DataFrame, params: InjectionParams, *, n_splits: int = 5, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold full-model scores of each whole text and of its best sentence (0 if one).
+
+    Lets the decision thresholds be chosen afterwards without refitting.
+    """
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from llmops.guardrails.injection import MAX_CHARS, _sentences
+
+    texts = [t[:MAX_CHARS] for t in df["text"].to_list()]
+    y = df["label"].to_numpy()
+    whole, best = np.zeros(len(y)), np.zeros(len(y))
+    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    for train_idx, test_idx in cv.split(texts, stratify_key(df), df["group"].to_numpy()):
+        model = InjectionModel.fit([texts[i] for i in train_idx], y[train_idx], params, seed)
+        test = pl.Series([texts[i] for i in test_idx], dtype=pl.Utf8)
+        whole[test_idx] = model.full.predict_proba(test.to_list())[:, 1]
+        pieces = _sentences(test)
+        if not pieces.is_empty():
+            p = model.full.predict_proba(pieces["sentence"].to_list())[:, 1]
+            top = pieces.with_columns(p=p).group_by("row").agg(pl.col("p").max())
+            best[test_idx[top["row"].to_numpy()]] = top["p"].to_numpy()
+    return whole, best
+
+
+def combine_scores(whole: np.ndarray, best: np.ndarray, sentence_threshold: float) -> np.ndarray:
+    """The model's final score: a sentence at or over its threshold lifts the whole text."""
+    if sentence_threshold <= 0:
+        return whole
+    return np.where(best >= sentence_threshold, np.maximum(whole, best), whole)
+
+
 def screen_oof_proba(df: pl.DataFrame, params: InjectionParams, *, seed: int = 0) -> np.ndarray:
     """Out-of-fold probabilities of the fast screen stage alone (to place the cascade cut)."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from llmops.guardrails.injection import MAX_CHARS, build_screen
+    from llmops.guardrails.injection import MAX_CHARS, build_screen, concat_augment
 
     texts = [t[:MAX_CHARS] for t in df["text"].to_list()]
     y = df["label"].to_numpy()
     proba = np.zeros(len(y))
     cv = StratifiedGroupKFold(n_splits=5, shuffle=True, random_state=seed)
     for train_idx, test_idx in cv.split(texts, stratify_key(df), df["group"].to_numpy()):
-        screen = build_screen(params, seed).fit([texts[i] for i in train_idx], y[train_idx])
+        x = [texts[i] for i in train_idx]
+        extra, extra_y = concat_augment(x, y[train_idx], params.augment_pairs, seed)
+        labels = np.concatenate([y[train_idx], extra_y])
+        screen = build_screen(params, seed).fit(x + [t[:MAX_CHARS] for t in extra], labels)
         proba[test_idx] = screen.predict_proba([texts[i] for i in test_idx])[:, 1]
     return proba
 

@@ -66,15 +66,24 @@ def iban_valid(ibans: pl.Series) -> np.ndarray:
     return (expected == lengths) & charset_ok & (rem == 1)
 
 
+# SSNs that identify nobody but are widely printed: the two the SSA voided after they appeared
+# in advertising (078-05-1120 on a wallet insert, 219-09-9999 in an SSA pamphlet) and the block
+# 987-65-4320..4329 the SSA reserves for use in advertisements.
+EXAMPLE_SSNS: tuple[str, ...] = ("078051120", "219099999", *(f"98765432{i}" for i in range(10)))
+
+
 def ssn_valid(digits: pl.Series) -> np.ndarray:
     """US SSN ranges (SSA): area 001-899 except 666, group 01-99, serial 0001-9999."""
     d = digits.str.pad_start(9, "0")
     area = d.str.slice(0, 3).cast(pl.Int32).to_numpy()
     group = d.str.slice(3, 2).cast(pl.Int32).to_numpy()
     serial = d.str.slice(5, 4).cast(pl.Int32).to_numpy()
-    ok = (area > 0) & (area != 666) & (area < 900) & (group > 0) & (serial > 0)
-    # Numbers the SSA voided after they were published in advertising.
-    return ok & ~d.is_in(["078051120", "219099999"]).to_numpy()
+    return (area > 0) & (area != 666) & (area < 900) & (group > 0) & (serial > 0)
+
+
+def ssn_example(digits: pl.Series) -> np.ndarray:
+    """Publicly voided or advertising-reserved SSNs (EXAMPLE_SSNS): SSN-shaped, nobody's."""
+    return digits.str.pad_start(9, "0").is_in(list(EXAMPLE_SSNS)).to_numpy()
 
 
 def ipv4_valid(values: pl.Series) -> np.ndarray:

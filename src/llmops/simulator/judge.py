@@ -1,7 +1,16 @@
 """Judge mode: a minimal JSON instance that validates against a requested schema.
 
-Field values are deterministic. Fields named like score/verdict/reason carry a judgement derived
-from `support`: the share of the judged text's content words found in the prompt's context.
+Field values are deterministic and chosen by field name:
+- verdict/label/attributed fields: `support` (share of the judged claim's content words found in
+  the context) >= 0.5;
+- score fields: correctness against the expected output when the judged input has one (GEval),
+  else `support`; scaled into the range the prompt asks for ("an integer between 0 and 10",
+  "either 1 or 0"), else the schema's bounds;
+- question fields: the judged question when the response is grounded in it, else a question
+  built from the response's key terms (ragas answer relevancy sends the response only);
+- noncommittal/evasive fields: 1 only for evasive responses ("I don't know", refusals);
+- reason fields: what the score was computed from (a JSON validity check for deepeval's
+  json_correctness reason).
 """
 
 from __future__ import annotations
@@ -12,14 +21,44 @@ import json
 import re
 from typing import Any
 
-from llmops.simulator.text import Prompt, grounded_answer, sentences, support
+from llmops.simulator.text import (
+    Correctness,
+    Prompt,
+    correctness,
+    grounded_answer,
+    is_evasive,
+    question_for,
+    sentences,
+    support,
+)
 
 _SCORE = re.compile(r"score|rating|confidence|probability|relevan|faithful", re.IGNORECASE)
 _VERDICT = re.compile(r"verdict|supported|attributed|useful|correct|is_|^yes|label", re.IGNORECASE)
 _REASON = re.compile(r"reason|explanation|rationale|justification|feedback", re.IGNORECASE)
 _QUESTION = re.compile(r"question|query", re.IGNORECASE)
 _CLAIM = re.compile(r"statement|claim|truth|opinion|sentence", re.IGNORECASE)
-_NEGATIVE = re.compile(r"noncommittal|hallucinat|contradict|toxic|bias|unsupported", re.IGNORECASE)
+_NEGATIVE = re.compile(r"hallucinat|contradict|toxic|bias|unsupported", re.IGNORECASE)
+_EVASIVE = re.compile(r"noncommittal|evasive|vague|refus", re.IGNORECASE)
+_RANGES = (  # (pattern, integer) for the score range a prompt asks for
+    (
+        re.compile(
+            r"score[^\n]{0,80}?\bbetween\s+(-?\d+(?:\.\d+)?)\s+and\s+(-?\d+(?:\.\d+)?)", re.I
+        ),
+        False,
+    ),
+    (re.compile(r"score[^\n]{0,80}?\beither\s+(-?\d+)\b[^\n]*?\bor\s+(-?\d+)\b", re.I), True),
+    (re.compile(r"score[^\n]{0,80}?\bscale\s+(?:of|from)\s+(-?\d+)\s+to\s+(-?\d+)\b", re.I), False),
+)
+
+
+def score_range(prompt_text: str) -> tuple[float, float, bool] | None:
+    """(low, high, integer) of the score a prompt asks for, e.g. GEval's 0-10 integer."""
+    for pattern, integer in _RANGES:
+        match = pattern.search(prompt_text)
+        if match:
+            a, b = float(match.group(1)), float(match.group(2))
+            return min(a, b), max(a, b), integer or "integer" in match.group(0).lower()
+    return None
 
 
 class Judgement:
@@ -32,15 +71,21 @@ class Judgement:
         data = judge_input(prompt_text)
         context = _field(data, _CONTEXT_KEYS) or prompt.context
         self.context = context
-        self.question = (
-            _field(data, ("user_input", "question", "query", "input")) or prompt.question
+        self.response = _field(data, _ANSWER_KEYS)
+        # a judged response without its question (ragas answer relevancy) must not borrow the
+        # prompt's own "question" words
+        self.question = _field(data, ("user_input", "question", "query", "input")) or (
+            "" if self.response else prompt.question
         )
+        self.reference = _field(data, ("reference",))
+        self.score_range = score_range(prompt_text)
+        self.json_reason = json_validity_reason(prompt_text)
+        self.per_claim = False
         claims = data.get("statements") or data.get("claims")
         if isinstance(claims, list) and claims:
             self.claims = [str(c) for c in claims]
         else:
-            judged = _field(data, _ANSWER_KEYS)
-            self.claims = sentences(judged) if judged else [prompt.question]
+            self.claims = sentences(self.response) if self.response else [prompt.question]
         self.claims = self.claims or [self.answer]
         self.focus = " ".join(self.claims)
 
@@ -48,6 +93,7 @@ class Judgement:
         """The same judgement focused on one claim."""
         other = copy.copy(self)
         other.focus = claim
+        other.per_claim = True
         return other
 
     @property
@@ -60,8 +106,39 @@ class Judgement:
         """True when at least half of the claim is supported."""
         return self.support >= 0.5
 
+    @property
+    def correctness(self) -> Correctness | None:
+        """The response against the expected output, when the judged input has both (GEval)."""
+        if self.per_claim or not (self.reference and self.response):
+            return None
+        return correctness(self.response, self.reference, self.question)
+
+    @property
+    def score(self) -> float:
+        """0-1: correctness when there is an expected output, else support."""
+        graded = self.correctness
+        return graded.value if graded is not None else self.support
+
+    @property
+    def evasive(self) -> bool:
+        """True when the judged response is a non-answer."""
+        return is_evasive(self.response or self.focus)
+
+    def generated_question(self) -> str:
+        """The judged question if the response is grounded in it, else one from its key terms."""
+        if not self.response:
+            return self.question or question_for(self.focus)
+        if self.question and support(self.question, self.response) >= 0.5:
+            return self.question
+        return question_for(self.response)
+
     def reason(self) -> str:
         """A short human-readable reason."""
+        if self.json_reason is not None:
+            return self.json_reason
+        graded = self.correctness
+        if graded is not None:
+            return _correctness_reason(graded)
         pct = round(self.support * 100)
         verdict = "supported" if self.positive else "not supported"
         return f"{pct}% of the statement's key terms appear in the context, so it is {verdict}."
@@ -69,6 +146,57 @@ class Judgement:
 
 _CONTEXT_KEYS = ("context", "retrieved_contexts", "contexts", "retrieval_context", "reference")
 _ANSWER_KEYS = ("response", "answer", "actual_output", "text", "output")
+
+
+def _correctness_reason(graded: Correctness) -> str:
+    """Why a response got its correctness score."""
+    parts = [
+        f"The actual output states {round(graded.coverage * 100)}% of the key terms of the "
+        "expected output"
+    ]
+    if graded.missing:
+        parts.append(f"it misses {', '.join(graded.missing)}")
+    if graded.unsupported:
+        parts.append(
+            f"{graded.unsupported} of its {graded.sentences} statements are backed by neither "
+            "the expected output nor the input"
+        )
+    if graded.contradicted:
+        parts.append(f"{graded.contradicted} statement(s) contradict the expected output")
+    return "; ".join(parts) + "."
+
+
+_GENERATED_JSON = re.compile(
+    r"Generated Json:\s*\n(?P<json>.*?)\n\s*Expected Json Schema:\s*\n(?P<schema>.*?)"
+    r"\n\s*Is Valid Json\?",
+    re.DOTALL,
+)
+
+
+def json_validity_reason(prompt_text: str) -> str | None:
+    """deepeval json_correctness' reason: the first schema violation of the generated JSON."""
+    match = _GENERATED_JSON.search(prompt_text)
+    if match is None:
+        return None
+    try:
+        value = json.loads(match.group("json"))
+    except ValueError as exc:
+        return f"The generated Json is not valid because it does not parse: {exc}."
+    try:
+        schema = json.loads(match.group("schema"))
+    except ValueError:
+        return "The generated Json parses, but the expected schema could not be read."
+    import jsonschema
+
+    try:
+        validator = jsonschema.validators.validator_for(schema)(schema)
+        errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+    except (jsonschema.SchemaError, TypeError, ValueError) as exc:
+        return f"The expected Json schema is itself invalid: {str(exc).splitlines()[0]}."
+    if not errors:
+        return "The generated Json is valid because it matches the expected Json schema."
+    where = "/".join(map(str, errors[0].absolute_path)) or "the top level"
+    return f"The generated Json is not valid because at {where}: {errors[0].message}."
 
 
 def _field(data: dict[str, Any], keys: tuple[str, ...]) -> str:
@@ -89,6 +217,9 @@ _SECTIONS = (
     ("claims", "statements"),
     ("statements", "statements"),
     ("truths", "statements"),
+    ("expected output", "reference"),
+    ("expected answer", "reference"),
+    ("ground truth", "reference"),
     ("output", "response"),
     ("text", "response"),
     ("input", "user_input"),
@@ -214,7 +345,7 @@ def _string(name: str, schema: dict[str, Any], j: Judgement) -> str:
     elif _VERDICT.search(name):
         text = "yes" if j.positive else "no"
     elif _QUESTION.search(name):
-        text = j.question or f"What does the text say about {j.focus.rstrip('.')}?"
+        text = j.generated_question()
     else:
         text = j.answer
     lo, hi = schema.get("minLength", 0), schema.get("maxLength")
@@ -227,7 +358,9 @@ def _enum_choice(name: str, options: list[Any], j: Judgement) -> Any:
     wanted = (
         ("yes", "true", "supported", "1") if j.positive else ("no", "false", "unsupported", "0")
     )
-    if _VERDICT.search(name) or _SCORE.search(name):
+    if _EVASIVE.search(name):
+        wanted = ("yes", "true", "1") if j.evasive else ("no", "false", "0")
+    if _VERDICT.search(name) or _SCORE.search(name) or _EVASIVE.search(name):
         for opt in options:
             if str(opt).lower() in wanted:
                 return opt
@@ -260,16 +393,24 @@ def build_instance(schema: dict[str, Any], j: Judgement, name: str = "", root: A
         return [build_instance(items, j.for_claim(c), name, root) for c in claims]
     if kind in ("number", "integer"):
         integer = kind == "integer"
-        if _NEGATIVE.search(name):
+        if _EVASIVE.search(name):
+            value = 1.0 if j.evasive else 0.0
+        elif _NEGATIVE.search(name):
             value = 0.0 if j.positive else 1.0
         elif _VERDICT.search(name) and not _SCORE.search(name):
             value = 1.0 if j.positive else 0.0
         else:
-            value = j.support
-        if integer and "maximum" not in schema and _SCORE.search(name):
-            value = round(j.support * 10)
+            value = j.score
+        if _SCORE.search(name) and "maximum" not in schema:
+            if j.score_range is not None:  # the scale the prompt asks for (GEval: 0-10)
+                low, high, as_int = j.score_range
+                value, integer = low + value * (high - low), integer or as_int
+            elif integer:
+                value = round(value * 10)
         return _number(schema, value, integer)
     if kind == "boolean":
+        if _EVASIVE.search(name):
+            return j.evasive
         return not j.positive if _NEGATIVE.search(name) else j.positive
     if kind == "null":
         return None

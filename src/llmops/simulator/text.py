@@ -11,6 +11,11 @@ Answer rule (documented, tested):
 - version >= 2 answers with the sentence ranked `version` (the 2nd best for v2, clamped to the
   last one) and appends the unsupported claim `UNSUPPORTED_CLAIM`, so token F1 against a
   reference and faithfulness both drop measurably.
+
+Judge helpers (used by judge.py): `is_evasive` (a non-answer), `question_for` (the question an
+answer addresses, built from its key terms), `correctness` (coverage of a reference, unsupported
+and contradicting sentences). Embeddings hash stemmed content words and their character 3-grams
+with non-negative weights, so cosine similarity lies in [0, 1] and grows with shared terms.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -209,16 +215,124 @@ def truncate_tokens(text: str, max_tokens: int, model: str) -> str:
     return "".join(split_tokens(text, model)[:max_tokens])
 
 
+def _features(text: str) -> dict[str, float]:
+    """Hashed-embedding features: stemmed content words (1 + log tf) and their 3-grams (half)."""
+    toks = [stem(w) for w in words(text) if len(w) > 1 and w not in STOPWORDS] or words(text)
+    features: dict[str, float] = {}
+    for tok, n in Counter(toks).items():
+        weight = 1.0 + math.log(n)
+        features[f"w:{tok}"] = features.get(f"w:{tok}", 0.0) + weight
+        padded = f" {tok} "
+        grams = [padded[i : i + 3] for i in range(len(padded) - 2)]
+        for gram in grams:
+            features[f"c:{gram}"] = features.get(f"c:{gram}", 0.0) + 0.5 * weight / len(grams)
+    return features
+
+
 def embed(text: str, dim: int) -> list[float]:
-    """A unit vector from signed hashes of character 3-grams and words: similar texts are close."""
-    norm = " " + " ".join(words(text)) + " "
-    features = [norm[i : i + 3] for i in range(len(norm) - 2)] + [f"w:{w}" for w in words(text)]
+    """A unit vector of non-negative hashed features: texts sharing key terms are close.
+
+    Stopwords are left out (unless the text has nothing else), so an unrelated text scores near
+    0 and a question scores high against a question about the same terms.
+    """
     vec = [0.0] * dim
-    for feat in features:
+    for feat, weight in _features(text).items():
         h = int.from_bytes(hashlib.blake2b(feat.encode(), digest_size=8).digest(), "little")
-        vec[h % dim] += 1.0 if (h >> 32) & 1 else -1.0
+        vec[h % dim] += weight
     length = math.sqrt(sum(v * v for v in vec))
     if length == 0:
         vec[0] = 1.0
         return vec
     return [v / length for v in vec]
+
+
+_EVASIVE = re.compile(
+    r"\bi\s+(?:really\s+)?(?:do\s+not|don['’]?t)\s+know\b|\bi(?:['’]?m|\s+am)\s+not\s+sure\b"
+    r"|\bit\s+depends\b|\bno\s+idea\b|\bas\s+an\s+ai\b"
+    r"|\b(?:can\s*not|can['’]?t|unable\s+to|won['’]?t|not\s+able\s+to)\s+"
+    r"(?:help|answer|say|tell|determine|find|provide|assist)\b"
+    r"|\b(?:do|does)\s+not\s+(?:contain|mention|include|say|provide|specify)\s+"
+    r"(?:the\s+|an\s+|any\s+)?(?:answer|information|details)\b"
+    r"|\bno\s+(?:information|answer)\s+(?:about|on|for|in)\b",
+    re.IGNORECASE,
+)
+
+
+def is_evasive(answer: str) -> bool:
+    """A non-answer: its first sentence says it does not know, is not sure, or cannot answer."""
+    first = sentences(answer)[:1] or [answer]
+    return bool(_EVASIVE.search(first[0]))
+
+
+_LINK_TARGET = re.compile(r"\]\([^)]*\)|https?://\S+")
+
+
+def key_terms(text: str, limit: int = 12) -> list[str]:
+    """Distinct content words in order of appearance (link targets and URLs left out)."""
+    seen: set[str] = set()
+    terms: list[str] = []
+    for word in words(_LINK_TARGET.sub(" ", text)):
+        root = stem(word)
+        if len(word) < 2 or word in STOPWORDS or word.isdigit() or root in seen:
+            continue
+        seen.add(root)
+        terms.append(word)
+        if len(terms) == limit:
+            break
+    return terms
+
+
+def question_for(answer: str) -> str:
+    """The question an answer addresses, from its key terms (framed with stopwords only)."""
+    terms = key_terms(answer)
+    return f"What is the {' '.join(terms)}?" if terms else "What is it?"
+
+
+_NEGATION = re.compile(r"\b(?:not|no|never|cannot|none|nor|without)\b|n['’]t\b", re.IGNORECASE)
+
+
+def negated(text: str) -> bool:
+    """True when a text has an odd number of negations."""
+    return len(_NEGATION.findall(text)) % 2 == 1
+
+
+def contradicts(sentence: str, reference: str) -> bool:
+    """Its closest reference sentences (>= half the key terms each way) have flipped polarity."""
+    matches = [
+        (min(support(sentence, ref), support(ref, sentence)), negated(ref) != negated(sentence))
+        for ref in sentences(reference)
+    ]
+    best = max((m for m, _ in matches), default=0.0)
+    return best >= 0.5 and all(flipped for m, flipped in matches if m == best)
+
+
+@dataclass(frozen=True)
+class Correctness:
+    """How an answer compares with a reference answer."""
+
+    coverage: float  # share of the reference's key terms the answer states
+    sentences: int
+    unsupported: int  # answer sentences sharing < 20% of their key terms with reference + input
+    contradicted: int  # answer sentences restating a reference sentence with flipped polarity
+    missing: tuple[str, ...]  # reference key terms absent from the answer (first few)
+
+    @property
+    def value(self) -> float:
+        """0-1: sqrt(coverage), down by half the unsupported share, <= 0.2 if contradicted."""
+        score = math.sqrt(self.coverage) * (1 - 0.5 * self.unsupported / max(self.sentences, 1))
+        return round(min(score, 0.2) if self.contradicted else score, 4)
+
+
+def correctness(answer: str, reference: str, question: str = "") -> Correctness:
+    """Compare an answer with a reference (and the question it answers), term by term."""
+    parts = sentences(answer) or ([answer] if answer.strip() else [])
+    known = f"{reference}\n{question}"
+    answer_terms = content_words(answer)
+    missing = [t for t in key_terms(reference, 1000) if stem(t) not in answer_terms]
+    return Correctness(
+        coverage=round(support(reference, answer), 4) if content_words(answer) else 0.0,
+        sentences=len(parts),
+        unsupported=sum(support(s, known) < 0.2 for s in parts),
+        contradicted=sum(contradicts(s, reference) for s in parts),
+        missing=tuple(missing[:5]),
+    )

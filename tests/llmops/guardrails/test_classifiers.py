@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
+from llmops import traffic_text as tx
 from llmops.guardrails.injection import load_card, load_model, model_path
 from llmops.guardrails.leakage import find_leaks
 from llmops.guardrails.output_format import check_format
@@ -46,6 +48,33 @@ def test_injection_classifier_flags_obvious_cases() -> None:
     threshold = model.params.threshold
     assert (proba[: len(INJECTIONS)] >= threshold).all(), proba
     assert (proba[len(INJECTIONS) :] < threshold).all(), proba
+
+
+def _traffic_user_texts() -> list[str]:
+    """Every kind of user input the traffic simulator writes, several fills of each template."""
+    rng = np.random.default_rng(0)
+    texts = [tx.support_text(rng)[0] for _ in range(60)]
+    texts += [tx.docs_text(rng)[0] for _ in range(30)]
+    texts += [q for bank in (tx.SUMMARIES, tx.EMAILS, tx.INTERNAL) for q, _ in bank]
+    return sorted(set(texts))
+
+
+def test_traffic_simulator_benign_prompts_are_not_flagged_and_injections_are() -> None:
+    # Regression for the demo lake, where "Write a SQL query for daily active users ..." made 427
+    # of 674 injection findings. The simulator's text never trained the model.
+    model = load_model()
+    threshold = model.params.threshold
+    benign = _traffic_user_texts()
+    p_benign = model.predict_proba(pl.Series(benign))
+    flagged = [t for t, p in zip(benign, p_benign, strict=True) if p >= threshold]
+    assert flagged == []
+    alone = model.predict_proba(pl.Series(tx.INJECTIONS))
+    appended = model.predict_proba(pl.Series([f"{b} {i}" for b in benign for i in tx.INJECTIONS]))
+    # The simulator plants each phrase alone or after a benign question (half and half).
+    # injection-tfidf-lr-v2 flags 10 of the 15 phrases alone and 56% of the appended ones; it
+    # misses e.g. the "grandmother" and "Linux terminal" jailbreaks (see bench/README.md).
+    assert (alone >= threshold).mean() >= 0.6, dict(zip(tx.INJECTIONS, alone.round(2), strict=True))
+    assert (appended >= threshold).mean() >= 0.5
 
 
 def test_toxicity_lexicon() -> None:

@@ -20,6 +20,12 @@ POSITIVES = [
     ("fr 01 23 45 67 89", "phone", "01 23 45 67 89"),
     ("uk 020 7946 0958", "phone", "020 7946 0958"),
     ("my phone is 467 3395", "phone", "467 3395"),
+    ("Phone:\n60-56-85-91\n", "phone", "60-56-85-91"),  # label on the line above
+    ("mobile: 99 577450", "phone", "99 577450"),  # subscriber group longer than 4 digits
+    ("fax 3660170548", "phone", "3660170548"),  # unbroken digits with a strong phone word
+    ("085 175 7641-Office, 3660170548-Fax", "phone", "3660170548"),  # label after it
+    ("(+44) 20 7946 0958", "phone", "(+44) 20 7946 0958"),
+    ("ssn 078-05-1120 (voided)", "ssn", "078-05-1120"),
     ("visa 4111 1111 1111 1111 thanks", "card", "4111 1111 1111 1111"),
     ("visa 4111-1111-1111-1111", "card", "4111-1111-1111-1111"),
     ("amex 378282246310005", "card", "378282246310005"),
@@ -78,6 +84,8 @@ NEGATIVES = [
     "task-management-framework-for-teams is not a key",
     "sk-learn-compatible-estimator-interface",
     "mac 00:1A:2B:3C:4D:5E and loopback ::1",
+    "account number 12345678 and order no. 2024 000123",  # identifiers, not phones
+    "contact us about invoice 98765432",  # weak phone word, unbroken digits
 ]
 
 

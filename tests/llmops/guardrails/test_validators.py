@@ -44,9 +44,14 @@ def test_ssn_ranges() -> None:
         "912456789": False,
         "123006789": False,
         "123450000": False,
-        "078051120": False,
+        "078051120": True,  # in range; voided, which ssn_example reports
     }
     assert v.ssn_valid(pl.Series(list(cases))).tolist() == list(cases.values())
+
+
+def test_ssn_examples() -> None:
+    cases = {"078051120": True, "219099999": True, "987654325": True, "123456789": False}
+    assert v.ssn_example(pl.Series(list(cases))).tolist() == list(cases.values())
 
 
 def test_ip_validators() -> None:
