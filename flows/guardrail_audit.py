@@ -13,8 +13,10 @@ from tasks.guardrails import (
     audit_one_batch,
     emit_guardrail_alerts,
     find_unaudited_batches,
+    judge_uncertain_injections,
     prune_retracted_findings,
     publish_audit_report,
+    record_judge_verdicts,
     summarise_audit,
 )
 
@@ -44,7 +46,18 @@ def guardrail_audit(
         selection.already_audited,
     )
     audited, failed = gather({b: audit_one_batch.submit(settings, b) for b in selection.pending})
-    summary = summarise_audit(settings, [a.batch_id for a in audited])
+    judge = None
+    if settings.guardrail_judge.enabled and audited:
+        judge = judge_uncertain_injections(settings, audited)
+        record_judge_verdicts(settings, judge)
+        logger.info(
+            "judge: %d of %d uncertain item(s) judged, $%.6f spent%s",
+            judge.judged,
+            judge.candidates,
+            judge.cost_usd,
+            " (USD cap reached)" if judge.cap_reached else "",
+        )
+    summary = summarise_audit(settings, [a.batch_id for a in audited], judge)
     result = AuditResult(
         audited=audited,
         already_audited=selection.already_audited,

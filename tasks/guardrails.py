@@ -1,4 +1,4 @@
-"""Tasks of the guardrail audit: find batches, audit one, summarise, alert, report."""
+"""Tasks of the guardrail audit: find batches, audit one, judge, summarise, alert, report."""
 
 from __future__ import annotations
 
@@ -13,10 +13,13 @@ from llmops.audit import (
     BatchAudit,
     BatchSelection,
     GuardrailAlert,
+    JudgeRun,
     audit_batch,
+    judge_uncertain,
     prune_retracted,
     select_batches,
     summarise_run,
+    write_judge_findings,
 )
 from llmops.audit_report import audit_report
 from llmops.settings import Settings
@@ -52,10 +55,25 @@ def audit_one_batch(settings: Settings, batch_id: str) -> BatchAudit:
     return audit_batch(settings, batch_id)
 
 
+@task(name="judge-uncertain-injections")
+def judge_uncertain_injections(settings: Settings, audited: list[BatchAudit]) -> JudgeRun:
+    """LLM judge on the most uncertain injection items, under the run's USD cap (no retry:
+    the gateway retries each call; a rerun would spend the cap again)."""
+    return judge_uncertain(settings, audited)
+
+
+@task(name="record-judge-verdicts", retries=1, retry_delay_seconds=5)
+def record_judge_verdicts(settings: Settings, run: JudgeRun) -> dict[str, int]:
+    """Add the judge's verdicts as `injection_judge` findings to their batches."""
+    return write_judge_findings(settings, run)
+
+
 @task(name="summarise-audit", retries=1, retry_delay_seconds=10)
-def summarise_audit(settings: Settings, batch_ids: list[str]) -> AuditSummary:
+def summarise_audit(
+    settings: Settings, batch_ids: list[str], judge: JudgeRun | None = None
+) -> AuditSummary:
     """Counts, injection patterns, examples, alerts of this run; the lake's weekly trend."""
-    return summarise_run(settings, batch_ids)
+    return summarise_run(settings, batch_ids, judge)
 
 
 @task(name="emit-guardrail-alerts")

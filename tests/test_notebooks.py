@@ -1,31 +1,44 @@
-"""Analyst notebooks run headless against a warehouse filled with simulated traffic."""
+"""Analyst notebooks run headless against a home filled by the real pipelines.
+
+The home holds simulated traffic (ingest, cost rollup, guardrail audit), model-watch probes and
+eval runs from the eval-run flow (baseline, promoted prompt change, failing model update): see
+`populate_home` in tests/llmops/test_status.py.
+"""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.llmops.test_status import populate_home
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+# per notebook: text its outputs must show and the least number of rendered plots
+EXPECTED: dict[str, tuple[list[str], int]] = {
+    # the simulator plants a cost spike, an error burst and a slow hour
+    "cost_overview.ipynb": (["3 alerts"], 2),
+    "analyst_overview.ipynb": (
+        [
+            "10 days, $",
+            "latest verdict docs-qa-answer@v2 on docs-qa: fail (model_update, gpt-4o-mini-sim-v2)",
+            "top injection pattern: '",
+            "2 model identities seen",
+        ],
+        3,  # spend, quality per metric, guardrail labels
+    ),
+}
 
 
 @pytest.fixture(scope="module")
-def filled_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from llmops.costs import run_rollup
-    from llmops.ingest import ingest_paths
-    from llmops.settings import get_settings
-    from llmops.traffic import generate_traffic
+def filled_home(tmp_path_factory: pytest.TempPathFactory, prefect_server, simulator) -> Path:
+    return populate_home(tmp_path_factory.mktemp("nb") / "home", simulator, "nb").home
 
-    home = tmp_path_factory.mktemp("home")
-    drop = home / "drop"
-    generate_traffic(drop, days=10, calls_per_day=200, seed=3, end_date=date(2025, 3, 10))
-    settings = get_settings(home=home, user_hash_key="nb")
-    ingest_paths([drop], settings)
-    run_rollup(settings)
-    return home
+
+def test_every_notebook_has_expectations() -> None:
+    assert {p.name for p in NOTEBOOKS} == set(EXPECTED)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -36,5 +49,7 @@ def test_notebook_runs(path: Path, filled_home: Path, monkeypatch: pytest.Monkey
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "".join(str(o.get("text", "")) for o in outputs)
-    assert "3 alerts" in text  # the simulator plants a cost spike, an error burst, a slow hour
-    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 2  # the plots rendered
+    texts, plots = EXPECTED[path.name]
+    for expected in texts:
+        assert expected in text, f"{path.name}: {expected!r} not in the outputs"
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= plots  # plots rendered

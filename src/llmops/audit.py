@@ -20,6 +20,16 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel
 
 from llmops.arrow_schema import all_schemas, arrow_schema
+from llmops.audit_format import FormatScope, prompt_refs, resolve_scope
+from llmops.audit_judge import (
+    JudgeRun,
+    UncertainItem,
+    closest,
+    input_scores,
+    run_judge,
+    uncertain_in_slice,
+    write_judge_findings,
+)
 from llmops.audit_scan import (
     AUDITED_DETECTORS,
     CHUNK_ROWS,
@@ -41,22 +51,31 @@ __all__ = [
     "BatchAudit",
     "BatchSelection",
     "GuardrailAlert",
+    "JudgeRun",
     "audit_batch",
+    "judge_uncertain",
     "prune_retracted",
     "run_audit",
     "select_batches",
     "summarise_run",
+    "write_judge_findings",
 ]
 
 
 class BatchAudit(BaseModel):
-    """What auditing one batch did."""
+    """What auditing one batch did (uncertain: injection items for the judge tier, if on)."""
 
     batch_id: str
     calls: int
     findings: int
     by_severity: dict[str, int]
     seconds: float
+    format_checked: int = 0
+    format_unknown_version: int = 0
+    format_unknown_refs: list[str] = []
+    format_unregistered: int = 0
+    uncertain: list[UncertainItem] = []
+    uncertain_total: int = 0
 
 
 class BatchSelection(BaseModel):
@@ -74,6 +93,11 @@ class AuditResult(BaseModel):
     retracted: list[str]
     summary: AuditSummary
     failed: dict[str, str] = {}
+
+    @property
+    def judge(self) -> JudgeRun | None:
+        """The judge tier of this run (None when it is off)."""
+        return self.summary.judge
 
 
 def parse_since(value: str | datetime) -> datetime:
@@ -153,6 +177,15 @@ def prune_retracted(settings: Settings) -> list[str]:
     return sorted(gone)
 
 
+def _format_scope(settings: Settings, source: Path) -> FormatScope:
+    """Output schemas of the batch's prompt versions (one registry lookup per distinct pair)."""
+    try:
+        refs = prompt_refs(source)
+    except (OSError, KeyError, pa.ArrowException) as exc:
+        raise AuditError(f"{source}: cannot read prompt_name/prompt_version ({exc})") from exc
+    return resolve_scope(settings, refs)
+
+
 def audit_batch(settings: Settings, batch_id: str, chunk_rows: int = CHUNK_ROWS) -> BatchAudit:
     """Scan one batch file slice by slice; replace its findings and ledger files."""
     lake = settings.lake_dir
@@ -161,6 +194,16 @@ def audit_batch(settings: Settings, batch_id: str, chunk_rows: int = CHUNK_ROWS)
     if not source.is_file():
         raise AuditError(f"{source}: no such llm_calls batch")
     started, now = time.perf_counter(), datetime.now(UTC)
+    scope = _format_scope(settings, source)
+    judge = settings.guardrail_judge
+    band, threshold = None, 0.0
+    if judge.enabled:
+        from llmops.guardrails.injection import load_model
+
+        threshold = load_model().params.threshold
+        band = judge.band(threshold)
+    uncertain: list[UncertainItem] = []
+    uncertain_total = offset = 0
     writer = BatchWriter(
         table_dir(lake, "findings") / f"{batch_id}.parquet", arrow_schema(FINDINGS)
     )
@@ -174,7 +217,16 @@ def audit_batch(settings: Settings, batch_id: str, chunk_rows: int = CHUNK_ROWS)
             if bounds["min"] is not None:
                 first = bounds["min"] if first is None else min(first, bounds["min"])
                 last = bounds["max"] if last is None else max(last, bounds["max"])
-            found = scan_slice(batch, batch_id, now)
+            scores = None
+            if band is not None:
+                scores = input_scores(batch)
+                here, in_band = uncertain_in_slice(
+                    batch, scores, band, threshold, judge.max_items, (batch_id, offset)
+                )
+                uncertain_total += in_band
+                uncertain = closest([*uncertain, *here], threshold, judge.max_items)
+            offset += batch.num_rows
+            found = scan_slice(batch, batch_id, now, scope, scores)
             if seen:
                 found = found.filter(~pl.col("finding_id").is_in(list(seen)))
             seen.update(found["finding_id"].to_list())
@@ -190,6 +242,12 @@ def audit_batch(settings: Settings, batch_id: str, chunk_rows: int = CHUNK_ROWS)
         findings=writer.rows,
         by_severity=dict(severities),
         seconds=round(time.perf_counter() - started, 3),
+        format_checked=scope.checked,
+        format_unknown_version=scope.unknown_version,
+        format_unknown_refs=scope.unknown_refs,
+        format_unregistered=scope.unregistered,
+        uncertain=uncertain,
+        uncertain_total=uncertain_total,
     )
     row = {
         "batch_id": batch_id,
@@ -202,15 +260,27 @@ def audit_batch(settings: Settings, batch_id: str, chunk_rows: int = CHUNK_ROWS)
         "detector_versions": detector_versions(),
         "audited_at": now,
         "seconds": result.seconds,
+        "format_checked": scope.checked,
+        "format_unknown_version": scope.unknown_version,
+        "format_unknown_refs": ", ".join(scope.unknown_refs) or None,
+        "format_unregistered": scope.unregistered,
     }
     write_table(lake, "audits", batch_id, pa.Table.from_pylist([row], schema=arrow_schema(AUDITS)))
     return result
 
 
-def summarise_run(settings: Settings, batch_ids: Sequence[str]) -> AuditSummary:
+def summarise_run(
+    settings: Settings, batch_ids: Sequence[str], judge: JudgeRun | None = None
+) -> AuditSummary:
     """Counts, injection patterns, examples and alerts of these batches; the lake's trend."""
     ensure_lake(settings.lake_dir, all_schemas())
-    return summarise(settings.lake_dir, batch_ids, settings.guardrail_alerts)
+    return summarise(settings.lake_dir, batch_ids, settings.guardrail_alerts, judge=judge)
+
+
+def judge_uncertain(settings: Settings, audited: Sequence[BatchAudit]) -> JudgeRun:
+    """The judge tier over the uncertain injection items of these batches (LLM calls only)."""
+    items = [i for a in audited for i in a.uncertain]
+    return run_judge(settings, items, sum(a.uncertain_total for a in audited))
 
 
 def run_audit(
@@ -225,9 +295,13 @@ def run_audit(
     retracted = prune_retracted(settings)
     selection = select_batches(settings, batch_ids, since, reaudit)
     audited = [audit_batch(settings, b, chunk_rows) for b in selection.pending]
+    judge = None
+    if settings.guardrail_judge.enabled and audited:
+        judge = judge_uncertain(settings, audited)
+        write_judge_findings(settings, judge)
     return AuditResult(
         audited=audited,
         already_audited=selection.already_audited,
         retracted=retracted,
-        summary=summarise_run(settings, [a.batch_id for a in audited]),
+        summary=summarise_run(settings, [a.batch_id for a in audited], judge),
     )

@@ -15,6 +15,67 @@ def _rate(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.2f}"
 
 
+def _format_section(result: AuditResult) -> list[str]:
+    """Calls checked against their prompt version's output schema, and those that were not."""
+    s = result.summary
+    lines = ["", "## Output format", ""]
+    lines.append(
+        f"{s.format_checked:,} call(s) checked against the registered output schema of their "
+        "prompt version."
+    )
+    if s.format_unknown_version:
+        refs = ", ".join(f"`{_cell(r)}`" for r in s.format_unknown_refs[:10])
+        more = (
+            f" and {len(s.format_unknown_refs) - 10} more"
+            if len(s.format_unknown_refs) > 10
+            else ""
+        )
+        lines.append(
+            f"Format not checked: unknown prompt version: {s.format_unknown_version:,} call(s) "
+            f"({refs}{more}); only a version number or content-hash prefix is trusted."
+        )
+    if s.format_unregistered:
+        lines.append(
+            f"Format not checked: prompt not in the registry: {s.format_unregistered:,} call(s)."
+        )
+    return lines
+
+
+def _judge_section(result: AuditResult) -> list[str]:
+    """What the LLM judge tier sampled, decided and spent (or that it is off)."""
+    j = result.summary.judge
+    lines = ["", "## LLM judge (second tier)", ""]
+    if j is None:
+        return [*lines, "Off (settings `guardrail_judge.enabled`)."]
+    lines.append(
+        f"{j.method}, alias `{j.alias}`: {j.sampled} of {j.candidates:,} uncertain injection "
+        f"item(s) sampled (classifier score in [{j.band[0]:.2f}, {j.band[1]:.2f}), threshold "
+        f"{j.threshold:.2f}, at most {j.max_items}); inputs are masked before they are sent."
+    )
+    lines.append(
+        f"**{j.judged} judged**: {j.injection} injection, {j.benign} benign; {j.agreed} agree "
+        f"with the classifier; {j.errors} error(s). Spend **${j.cost_usd:.6f}** of a "
+        f"${j.usd_cap:.2f} cap over {j.calls} call(s)."
+    )
+    if j.cap_reached:
+        lines.append(
+            f"**USD cap reached: stopped cleanly**, {j.not_judged} sampled item(s) not judged. "
+            f"{_cell(j.stop_reason or '')}"
+        )
+    if j.provenance:
+        lines.append(f"{_cell(j.provenance[:1].upper() + j.provenance[1:])}.")
+    lines += [f"- error: {_cell(e)}" for e in j.error_examples]
+    if j.items:
+        lines += ["", "| verdict | classifier score | flagged | call | excerpt (masked) |"]
+        lines.append("|---|--:|---|---|---|")
+        lines += [
+            f"| {i.label} | {i.score:.3f} | {'yes' if i.flagged else 'no'} | {_cell(i.call_id)} "
+            f"| {_cell(i.excerpt)} |"
+            for i in j.items[:10]
+        ]
+    return lines
+
+
 def audit_report(result: AuditResult) -> str:
     """Counts by detector and severity, alerts, injection patterns, weekly trend, examples."""
     s = result.summary
@@ -56,6 +117,7 @@ def audit_report(result: AuditResult) -> str:
         ]
     else:
         lines.append("No findings in the batches audited this run.")
+    lines += _format_section(result) + _judge_section(result)
     lines += ["", f"## Alerts ({len(s.alerts)})", ""]
     if s.alerts:
         lines += ["| detector | label | severity | findings | calls | threshold |"]

@@ -8,19 +8,31 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from llmops.arrow_schema import arrow_schema
+from llmops.audit_format import FormatScope
 from llmops.errors import LlmopsError
 from llmops.schema import FINDINGS
 
 AUDIT_VERSION = "1"
 CHUNK_ROWS = 50_000
-# The format detector needs an output schema per call, which llm_calls does not have.
-AUDITED_DETECTORS: tuple[str, ...] = ("pii", "secret", "injection", "toxicity", "leakage")
-READ_COLUMNS = ("call_id", "started_at", "source_line", "input_text", "system_text", "output_text")
+# format runs on the calls whose prompt version resolves to a registered output schema
+# (llmops.audit_format); injection_judge is the optional second tier (llmops.audit_judge).
+AUDITED_DETECTORS: tuple[str, ...] = ("pii", "secret", "injection", "toxicity", "leakage", "format")
+READ_COLUMNS = (
+    "call_id",
+    "started_at",
+    "source_line",
+    "prompt_name",
+    "prompt_version",
+    "input_text",
+    "system_text",
+    "output_text",
+)
 FINDING_COLUMNS = tuple(c.name for c in FINDINGS)
 TRIGGER_CHARS = 160
 _SENTENCE = r"[^.!?\n]+[.!?]*"
@@ -97,15 +109,34 @@ def finding_id(
     return hashlib.sha256(key.encode()).hexdigest()[:20]
 
 
-def scan_slice(batch: pa.RecordBatch, batch_id: str, detected_at: datetime) -> pl.DataFrame:
-    """Findings of one slice of calls, masked, in FINDING_COLUMNS order."""
+def scan_slice(
+    batch: pa.RecordBatch,
+    batch_id: str,
+    detected_at: datetime,
+    scope: FormatScope | None = None,
+    injection_scores: np.ndarray | None = None,
+) -> pl.DataFrame:
+    """Findings of one slice of calls, masked, in FINDING_COLUMNS order.
+
+    `scope` gives the output schema of each call's prompt version (format check; none: skipped);
+    `injection_scores` are the classifier's probabilities of the slice's inputs, when known.
+    """
+    from llmops.audit_format import schema_column
     from llmops.guardrails import scan_frame
 
     df = pl.from_arrow(pa.Table.from_batches([batch]))
     assert isinstance(df, pl.DataFrame)
     df = df.with_row_index("_row").rename({"system_text": "system_prompt"})
+    detectors = AUDITED_DETECTORS
+    if scope is not None and scope.active:
+        df = df.with_columns(output_schema=schema_column(df, scope))
+    else:
+        detectors = tuple(d for d in detectors if d != "format")
+    scores = {"input_text": injection_scores} if injection_scores is not None else None
     # scan_frame names the id column call_id whatever id_col is: here it is the slice row.
-    found = scan_frame(df, id_col="_row", detectors=AUDITED_DETECTORS).rename({"call_id": "_row"})
+    found = scan_frame(df, id_col="_row", detectors=detectors, injection_scores=scores).rename(
+        {"call_id": "_row"}
+    )
     if found.is_empty():
         empty = pl.from_arrow(arrow_schema(FINDINGS).empty_table())
         assert isinstance(empty, pl.DataFrame)

@@ -9,8 +9,10 @@ from pathlib import Path
 import duckdb
 from pydantic import BaseModel
 
+from llmops.audit_judge import DETECTOR as JUDGE_DETECTOR
+from llmops.audit_judge import JudgeRun
 from llmops.audit_scan import AUDITED_DETECTORS, detector_versions
-from llmops.lake import table_dir, table_glob
+from llmops.lake import EMPTY_FILE, table_dir, table_glob
 from llmops.settings import GuardrailAlertRules
 
 ALERT_EVENT = "llmops.guardrail.alert"
@@ -86,6 +88,11 @@ class AuditSummary(BaseModel):
     trend: list[TrendRow]
     detectors: list[str]
     detector_versions: str
+    format_checked: int = 0
+    format_unknown_version: int = 0
+    format_unknown_refs: list[str] = []
+    format_unregistered: int = 0
+    judge: JudgeRun | None = None
 
 
 def _files(lake: Path, table: str, batch_ids: Sequence[str]) -> str:
@@ -188,7 +195,7 @@ def _trend(con: duckdb.DuckDBPyConnection, lake: Path) -> tuple[dict[str, object
         return round(1000 * n / calls, 2) if isinstance(calls, int) and calls > 0 else None
 
     trend = []
-    for det in AUDITED_DETECTORS:
+    for det in (*AUDITED_DETECTORS, *sorted(set(found) - set(AUDITED_DETECTORS))):
         r = found.get(det, {})
         this, last = int(r.get("this_week") or 0), int(r.get("last_week") or 0)
         trend.append(
@@ -203,8 +210,29 @@ def _trend(con: duckdb.DuckDBPyConnection, lake: Path) -> tuple[dict[str, object
     return head, trend
 
 
+def _format_coverage(
+    con: duckdb.DuckDBPyConnection, lake: Path, batch_ids: Sequence[str]
+) -> dict[str, object]:
+    """Calls format-checked and not checked (unknown version, unregistered prompt): ledgers."""
+    ledgers = _files(lake, "audits", [*batch_ids, EMPTY_FILE.removesuffix(".parquet")])
+    row = _rows(
+        con,
+        f"""SELECT coalesce(sum(format_checked), 0) AS format_checked,
+          coalesce(sum(format_unknown_version), 0) AS format_unknown_version,
+          coalesce(sum(format_unregistered), 0) AS format_unregistered,
+          string_agg(format_unknown_refs, ', ') AS refs
+        FROM read_parquet({ledgers}, union_by_name = true)""",
+    )[0]
+    refs = sorted({r for r in str(row.pop("refs") or "").split(", ") if r})
+    return {**row, "format_unknown_refs": refs}
+
+
 def summarise(
-    lake: Path, batch_ids: Sequence[str], rules: GuardrailAlertRules, top: int = 10
+    lake: Path,
+    batch_ids: Sequence[str],
+    rules: GuardrailAlertRules,
+    top: int = 10,
+    judge: JudgeRun | None = None,
 ) -> AuditSummary:
     """Summary of the given (just audited) batches' findings and the lake-wide trend."""
     con = duckdb.connect()
@@ -253,6 +281,7 @@ def summarise(
                 f"SELECT count(DISTINCT call_id) FROM read_parquet({calls})"
             ).fetchall()[0][0]
         head, trend = _trend(con, lake)
+        coverage = _format_coverage(con, lake, batch_ids)
     finally:
         con.close()
     return AuditSummary(
@@ -268,6 +297,8 @@ def summarise(
         calls_this_week=int(head["calls_this_week"] or 0),  # type: ignore[call-overload]
         calls_last_week=int(head["calls_last_week"] or 0),  # type: ignore[call-overload]
         trend=trend,
-        detectors=list(AUDITED_DETECTORS),
+        detectors=[*AUDITED_DETECTORS, *([JUDGE_DETECTOR] if judge is not None else [])],
         detector_versions=detector_versions(),
+        judge=judge,
+        **coverage,  # type: ignore[arg-type]
     )

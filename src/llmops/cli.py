@@ -15,6 +15,7 @@ from llmops.cli_eval import eval_app
 from llmops.cli_feedback import feedback_app
 from llmops.cli_models import models_app
 from llmops.cli_prompts import prompts_app
+from llmops.cli_status import status
 from llmops.cli_webhook import webhook_app
 from llmops.offline import apply_offline_defaults
 
@@ -27,6 +28,7 @@ app.add_typer(prompts_app, name="prompts")
 app.add_typer(webhook_app, name="webhook")
 app.command()(deploy)
 app.command()(worker)
+app.command()(status)
 
 
 class LogFormat(StrEnum):
@@ -339,11 +341,21 @@ def simulator_stop() -> None:
 
 @app.command()
 def stop() -> None:
-    """Stop the Prefect server the demo started."""
+    """Stop what the demo started: Prefect worker and server, MLflow UI, provider simulator."""
+    from llmops.mlflow_server import stop_server as stop_mlflow
     from llmops.prefect_server import stop_server
     from llmops.settings import get_settings
+    from llmops.simulator_process import stop_simulator
+    from llmops.worker_process import stop_worker
 
-    typer.echo("stopped" if stop_server(get_settings()) else "no server started by llmops")
+    settings = get_settings()
+    if stop_worker(settings):
+        typer.echo("worker stopped")
+    if stop_mlflow(settings):
+        typer.echo("MLflow UI stopped")
+    if stop_simulator(settings):
+        typer.echo("provider simulator stopped")
+    typer.echo("stopped" if stop_server(settings) else "no Prefect server started by llmops")
 
 
 def main() -> None:

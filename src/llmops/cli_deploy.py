@@ -41,7 +41,9 @@ def _show(cmd: list[str], root: Path) -> None:
 def _run(cmd: list[str], root: Path) -> int:
     _show(cmd, root)
     try:
-        return subprocess.run(cmd, cwd=root, env=os.environ.copy(), check=False).returncode
+        # prefect.yaml's pull step uses {{ $PWD }}: it must be the checkout, not the shell's folder
+        env = os.environ.copy() | {"PWD": str(root)}
+        return subprocess.run(cmd, cwd=root, env=env, check=False).returncode
     except KeyboardInterrupt:
         return 130
 

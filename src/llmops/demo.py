@@ -18,6 +18,7 @@ EXAMPLE_QUERIES = (
     "count(*) FILTER (cost_status = 'unpriced') AS unpriced FROM llm_calls GROUP BY 1 ORDER BY 3 DESC",
     "SELECT rule, scope, window_start, message FROM alerts ORDER BY window_start",
     "SELECT detector, label, count(*) AS findings FROM findings GROUP BY ALL ORDER BY 3 DESC",
+    "SELECT started_at, prompt_name, trigger, served_model, verdict FROM eval_runs ORDER BY 1",
 )
 
 
@@ -109,6 +110,18 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     with console.status("feedback flywheel flow (simulated thumbs and corrections) ..."):
         flywheel = run_flywheel_demo(settings)
 
+    from llmops.demo_triggers import run_model_update_demo
+
+    console.print(
+        "model-update path: deploy, worker, bump the simulator, model-watch, triggered evals"
+    )
+    update_lines = run_model_update_demo(settings, console, ui_url)
+
+    from llmops.mlflow_server import ensure_server as ensure_mlflow
+
+    with console.status("MLflow UI (one worker) ..."):
+        mlflow_url, _ = ensure_mlflow(settings)
+
     from llmops.warehouse import build_warehouse
 
     build_warehouse(settings.warehouse_path, settings.lake_dir)
@@ -118,25 +131,43 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     _print_eval(console, evaluation)
     _print_flywheel(console, flywheel)
     console.print()
-    console.print("[bold]Where to look[/bold]")
-    console.print(f"  Prefect UI:   {ui_url}/runs/flow-run/{run_id}  (artifact: cost-rollup)")
-    console.print(f"                {ui_url}/runs/flow-run/{audit_id}  (artifact: guardrail-audit)")
-    for line in seed.where_to_look(ui_url):
+    console.print("[bold]Model update[/bold] (simulator v1 → v2, caught by model-watch):")
+    for line in update_lines:
         console.print(f"  {line}")
+    console.print()
+    console.print("[bold]Where to look[/bold]")
+    console.print(f"  Prefect UI:   {ui_url}/runs")
+    console.print(f"    cost rollup       {ui_url}/runs/flow-run/{run_id}  (artifact cost-rollup)")
+    console.print(
+        f"    guardrail audit   {ui_url}/runs/flow-run/{audit_id}  (artifact guardrail-audit)"
+    )
+    if seed.flow_run_id:
+        console.print(
+            f"    golden curation   {ui_url}/runs/flow-run/{seed.flow_run_id}"
+            "  (artifact golden-curation-docs-qa)"
+        )
     eval_id = evaluation.state_details.flow_run_id
     console.print(
-        f"                {ui_url}/runs/flow-run/{eval_id}  (artifact: eval-docs-qa-answer-docs-qa)"
+        f"    eval run          {ui_url}/runs/flow-run/{eval_id}"
+        "  (artifact eval-docs-qa-answer-docs-qa)"
     )
-    console.print(f"                {ui_url}/runs  (flows feedback-flywheel, golden-curation)")
+    console.print(f"    deployments       {ui_url}/deployments  (nightly eval, triggers, hourly)")
+    console.print(
+        f"  MLflow UI:    {mlflow_url}  (experiments llmops-evals, llmops-datasets; Prompts)"
+    )
+    console.print(f"  Golden sets:  {settings.datasets_dir}  (a copy; llmops datasets list)")
     console.print(
         f"  DuckDB file:  {settings.warehouse_path}  (open read-only: duckdb -readonly ...)"
     )
     console.print(f"  Lake:         {settings.lake_dir}")
+    console.print("  One screen:   llmops status")
     console.print('  Example queries (llmops sql "..."):')
     for q in EXAMPLE_QUERIES:
         console.print(f"    {q}")
-    if started:
-        console.print("  The Prefect server keeps running for you; stop it with: make stop")
+    console.print(
+        "  The Prefect server, worker, simulator and MLflow UI keep running for you; "
+        "stop them with: make stop"
+    )
 
 
 def _run_eval(console: Console):

@@ -130,13 +130,18 @@ FINDINGS: tuple[Column, ...] = (
     Column("started_at", "TIMESTAMPTZ", "request start of the call (UTC)"),
     Column("direction", "VARCHAR", "'input' (user side of the call) or 'output' (model answer)"),
     Column(
-        "detector", "VARCHAR", "'pii', 'secret', 'injection', 'toxicity', 'leakage' or 'format'"
+        "detector",
+        "VARCHAR",
+        "'pii', 'secret', 'injection', 'toxicity', 'leakage', 'format' (output against the "
+        "registered schema of the call's prompt version) or 'injection_judge' (LLM judge's "
+        "verdict on an uncertain injection score; only with settings guardrail_judge.enabled)",
     ),
     Column(
         "label",
         "VARCHAR",
         "what was found: email, phone, card, iban, ssn, ip, openai_key, aws_access_key, ..., "
-        "injection, toxic, system_prompt",
+        "injection, toxic, system_prompt; format: invalid_json, schema_violation; "
+        "injection_judge: injection (severity high) or benign (severity low)",
     ),
     Column("severity", "VARCHAR", "'low', 'medium', 'high' or 'critical'"),
     Column(
@@ -148,13 +153,15 @@ FINDINGS: tuple[Column, ...] = (
     Column(
         "score",
         "DOUBLE",
-        "1.0 for validated patterns; classifier probability, lexicon score or leaked share",
+        "1.0 for validated patterns and format; classifier probability, lexicon score or "
+        "leaked share; injection_judge: the classifier probability of the judged input",
     ),
     Column(
         "excerpt",
         "VARCHAR",
         "masked context ([EMAIL], [OPENAI_KEY], [NUMBER], ...); never the raw value. Injection: "
-        "the sentence the classifier scores highest",
+        "the sentence the classifier scores highest. Format: the JSON error (no data) and the "
+        "masked start of the output. injection_judge: masked trigger and the judge's reason",
     ),
     Column("detected_at", "TIMESTAMPTZ", "when the batch was (last) audited"),
 )
@@ -171,6 +178,23 @@ AUDITS: tuple[Column, ...] = (
     Column("last_call_at", "TIMESTAMPTZ", "latest started_at in the batch"),
     Column("detectors", "VARCHAR", "detectors that ran, comma-separated"),
     Column("detector_versions", "VARCHAR", "pattern hash, injection model and lexicon versions"),
+    Column(
+        "format_checked",
+        "BIGINT",
+        "calls whose output was checked against their prompt version's registered output schema",
+    ),
+    Column(
+        "format_unknown_version",
+        "BIGINT",
+        "format not checked: calls of a registered prompt whose prompt_version resolves neither "
+        "by version number nor by content-hash prefix (aliases are not trusted)",
+    ),
+    Column("format_unknown_refs", "VARCHAR", "those prompt@version refs, comma-separated"),
+    Column(
+        "format_unregistered",
+        "BIGINT",
+        "format not checked: calls with a prompt_name that is not in the prompt registry",
+    ),
     Column("audited_at", "TIMESTAMPTZ", "when the batch was (last) audited"),
     Column("seconds", "DOUBLE", "wall time of the batch's audit"),
 )

@@ -16,6 +16,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from llmops.audit_config import GuardrailJudgeSettings
 from llmops.evals.config import EvalSettings
 from llmops.feedback.settings import FeedbackSettings
 from llmops.gateway.config import (
@@ -85,6 +86,9 @@ class Settings(BaseSettings):
     gateway: GatewaySettings = Field(default_factory=GatewaySettings)
     model_watch: ModelWatchSettings = Field(default_factory=ModelWatchSettings)
     guardrail_alerts: GuardrailAlertRules = Field(default_factory=GuardrailAlertRules)
+    guardrail_judge: GuardrailJudgeSettings = Field(
+        default_factory=GuardrailJudgeSettings, description="audit's optional LLM judge tier (off)"
+    )
     evals: EvalSettings = Field(default_factory=EvalSettings)
     ingest_chunk_bytes: int = Field(64 * 1024 * 1024, description="JSONL read size per chunk")
     prefect_port: int = Field(4200, description="port of the local Prefect server the demo starts")

@@ -44,6 +44,40 @@ ANALYST_VIEWS = {
         SELECT c.feature, c.requested_model, f.detector, f.label,
                count(DISTINCT f.call_id) AS calls
         FROM findings f JOIN llm_calls c USING (call_id) GROUP BY ALL""",
+    # mean score per metric by day of the eval run, prompt (version), dataset and served model
+    "quality_trend": """
+        SELECT m.started_at::DATE AS day, m.prompt_name, m.prompt_version, m.dataset,
+               r.served_model, m.metric, any_value(m.library) AS library,
+               count(DISTINCT m.run_id) AS runs, avg(m.mean) AS mean, min(m.mean) AS min_mean,
+               max(m.mean) AS max_mean, arg_max(m.mean, m.started_at) AS last_mean,
+               arg_max(m.delta, m.started_at) AS last_delta,
+               arg_max(m.verdict, m.started_at) AS last_verdict,
+               count(*) FILTER (m.verdict = 'fail') AS failed_runs,
+               string_agg(DISTINCT r.trigger, ',' ORDER BY r.trigger) AS triggers
+        FROM eval_metrics m LEFT JOIN eval_runs r USING (run_id)
+        GROUP BY ALL ORDER BY day, prompt_name, prompt_version, dataset, served_model, metric""",
+    # findings per ISO week (starting Monday) and the calls audited that week
+    "guardrail_weekly": """
+        WITH audited AS (
+            SELECT date_trunc('week', started_at)::DATE AS week, count(*) AS audited_calls
+            FROM llm_calls WHERE batch_id IN (SELECT batch_id FROM audits) GROUP BY ALL),
+        found AS (
+            SELECT date_trunc('week', started_at)::DATE AS week, detector, label, severity,
+                   count(*) AS findings, count(DISTINCT call_id) AS calls
+            FROM findings GROUP BY ALL)
+        SELECT f.week, f.detector, f.label, f.severity, f.findings, f.calls, a.audited_calls,
+               1000.0 * f.calls / nullif(a.audited_calls, 0) AS calls_per_1k
+        FROM found f LEFT JOIN audited a USING (week)
+        ORDER BY f.week, f.detector, f.label, f.severity""",
+    # every model identity the model watch has seen per alias, first and last probe seeing it
+    "model_versions_seen": """
+        SELECT alias, provider, requested_model, served_model, system_fingerprint,
+               min(observed_at) AS first_seen, max(observed_at) AS last_seen,
+               count(*) AS probes, count(DISTINCT canary_hash) AS output_variants,
+               count(*) FILTER (status = 'updated') AS updates_declared,
+               bool_or(simulated) AS simulated
+        FROM model_versions WHERE status <> 'error'
+        GROUP BY ALL ORDER BY alias, first_seen""",
     # each feedback with the call it is about: its call_id, else the last call of its trace
     # (resolved_call_id NULL = unknown call, kept and reported, never dropped)
     "feedback_calls": """

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from llmops.ingest import ingest_paths
+from llmops.settings import get_settings
+from llmops.warehouse import connect
 from tests.llmops.test_audit import build_demo_lake
+from tests.llmops.test_audit_judge import EMAIL, KEY, write_log
 from tests.prefect_api import artifact, events
+from tests.simulator_fixtures import SimulatorHandle
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -42,3 +49,29 @@ def test_flow_audits_reports_and_alerts(
     resources = {e["resource"]["prefect.resource.id"] for e in found}
     assert {f"llmops.guardrail.{d}.{label}" for d, label in alerts} <= resources
     assert all(e["payload"]["findings"] >= e["payload"]["threshold"] for e in found)
+
+
+def test_flow_with_the_judge_tier_reports_verdicts_and_spend(
+    simulator: SimulatorHandle, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flows.guardrail_audit import guardrail_audit
+
+    monkeypatch.setenv("LLMOPS_GUARDRAIL_JUDGE__ENABLED", "true")
+    monkeypatch.setenv("LLMOPS_GUARDRAIL_JUDGE__MAX_ITEMS", "3")
+    monkeypatch.setenv("LLMOPS_GUARDRAIL_JUDGE__BAND_BELOW", "1.0")
+    monkeypatch.setenv("LLMOPS_GUARDRAIL_JUDGE__BAND_ABOVE", "1.0")
+    settings = get_settings()
+    ingest_paths([write_log(tmp_path / "calls.jsonl")], settings)
+
+    state = guardrail_audit(return_state=True)
+
+    assert state.is_completed()
+    judge = state.result().summary.judge
+    assert judge is not None and judge.judged == 3 and judge.cost_usd > 0
+    report = artifact("guardrail-audit", state.state_details.flow_run_id)
+    assert report is not None and "## LLM judge (second tier)" in report
+    assert f"${judge.cost_usd:.6f}" in report and "provider simulator" in report
+    assert EMAIL not in report and KEY not in report
+    with connect(settings.lake_dir) as con:
+        judged = con.execute("SELECT count(*) FROM findings WHERE detector = 'injection_judge'")
+        assert judged.fetchall()[0][0] == 3

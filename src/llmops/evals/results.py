@@ -36,6 +36,8 @@ def compare_results(
     for r in results:
         scores = {s.item_id: s.score for s in r.scores if s.error is None}
         failed = sum(1 for s in r.scores if s.error is not None)
+        if not failed and all(v is None for v in scores.values()):
+            continue  # applies to no item of this dataset/prompt (e.g. JSON checks): not gated
         comparisons.append(
             compare_metric(
                 r.name, scores, baseline.get(r.name, {}), failed, config, better.get(r.name, True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import polars as pl
@@ -195,11 +195,13 @@ def scan_frame(
     system_col: str = "system_prompt",
     schema_col: str = "output_schema",
     excerpt_context: int = EXCERPT_CONTEXT,
+    injection_scores: Mapping[str, np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """Run the guardrail detectors over whole columns; one row per finding, values masked.
 
     Injection runs on input columns, leakage and format on output columns (when `system_col` /
     `schema_col` exist in the frame), PII, secrets and toxicity on every text column.
+    `injection_scores` (column -> probabilities) reuses scores the caller already computed.
     """
     chosen = set(_check_args(df, text_cols, id_col, detectors))
     pattern_labels = (set(PII_LABELS) if "pii" in chosen else set()) | (
@@ -216,7 +218,8 @@ def scan_frame(
             from llmops.guardrails.injection import load_model
 
             model = load_model()
-            proba = model.predict_proba(col.texts)
+            given = (injection_scores or {}).get(col_name)
+            proba = model.predict_proba(col.texts) if given is None else given
             rows = np.flatnonzero(proba >= model.params.threshold)
             found.append(
                 _whole_findings(
@@ -254,21 +257,22 @@ def scan_frame(
             from llmops.guardrails.output_format import check_format
 
             bad = check_format(col.texts, df[schema_col])
+            part = _whole_findings(
+                col,
+                bad["row"].to_numpy(),
+                np.ones(bad.height),
+                "format",
+                "",
+                ["medium"] * bad.height,
+                excerpt_context,
+            )
+            # the error says where the JSON breaks (no data); then the masked start of the output
             found.append(
-                pl.DataFrame(
-                    {
-                        "row": bad["row"],
-                        "direction": "",
-                        "detector": "format",
-                        "label": bad["label"],
-                        "severity": "medium",
-                        "start": None,
-                        "end": None,
-                        "score": 1.0,
-                        "excerpt": bad["detail"],
-                    },
-                    schema=_PART_SCHEMA,
+                part.with_columns(
+                    label=bad["label"], excerpt=bad["detail"] + pl.lit(" | ") + pl.col("excerpt")
                 )
+                if bad.height
+                else part
             )
         for part in found:
             if not part.is_empty():

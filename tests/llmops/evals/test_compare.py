@@ -96,3 +96,36 @@ def test_gate_rolls_metric_verdicts_up() -> None:
     assert gate([ok, unsure], "r1").verdict == "inconclusive"
     assert gate([ok, bad, unsure], "r1").verdict == "fail"
     assert gate([ok], None).verdict == "baseline"
+
+
+def test_a_metric_that_applies_to_no_item_is_not_gated() -> None:
+    from llmops.evals.metrics import ItemScore, MetricResult, MetricSpec, Suite
+    from llmops.evals.results import compare_results
+
+    def result(name: str, scores: list[float | None]) -> MetricResult:
+        rows = [ItemScore(item_id=f"q{i}", score=v) for i, v in enumerate(scores)]
+        return MetricResult(
+            name=name,
+            library="deterministic",
+            metric="exact_match",
+            scores=rows,
+            duration_s=0.0,
+            llm_calls=0,
+        )
+
+    suite = Suite(
+        dataset="d",
+        metrics=[
+            MetricSpec(name=n, library="deterministic", metric="exact_match")
+            for n in ("applies", "json_only")
+        ],
+    )
+    base = {"applies": {f"q{i}": 1.0 for i in range(30)}, "json_only": {}}
+    out = compare_results(
+        [result("applies", [1.0] * 30), result("json_only", [None] * 30)],
+        suite,
+        base,
+        "r0",
+        GateConfig(),
+    )
+    assert [m.metric for m in out.metrics] == ["applies"] and out.verdict == "pass"
