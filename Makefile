@@ -18,7 +18,7 @@ export MLFLOW_MODEL_CATALOG_URI :=
 UV := $(shell command -v uv >/dev/null 2>&1 && echo uv || echo python3 -m uv)
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help setup demo test lint bench stop
+.PHONY: help setup chromium demo test lint bench stop
 
 help:
 	@echo "make demo   - start Prefect, simulate 30 days of traffic, run every pipeline, show where to look"
@@ -31,10 +31,24 @@ setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	@$(UV) sync --frozen --compile-bytecode --quiet
 
+# The browser tests (tests/browser) drive Debian's chromium with playwright; test tools' own
+# browser downloads fail offline, so it comes from apt-get (as root; otherwise say how).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's chromium for the browser tests (apt-get) ..."; \
+	    apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "chromium is missing: the browser tests will fail; install it with" \
+	      "'sudo apt-get update && sudo apt-get install -y chromium'" >&2; \
+	  fi; \
+	fi
+
 demo: setup
 	$(RUN) llmops demo
 
-test: setup
+test: setup chromium
 	$(RUN) pytest
 
 lint: setup

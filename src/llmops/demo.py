@@ -120,7 +120,13 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     from llmops.mlflow_server import ensure_server as ensure_mlflow
 
     with console.status("MLflow UI (one worker) ..."):
-        mlflow_url, _ = ensure_mlflow(settings)
+        try:
+            mlflow_url, _ = ensure_mlflow(settings, port=settings.mlflow_port)
+        except RuntimeError as exc:  # e.g. the port is taken: the rest of the demo stands
+            mlflow_url = (
+                f"not started ({exc}); set LLMOPS_MLFLOW_PORT or run: mlflow ui "
+                f"--backend-store-uri {settings.mlflow_uri}"
+            )
 
     from llmops.warehouse import build_warehouse
 

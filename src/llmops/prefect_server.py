@@ -28,6 +28,8 @@ def server_env(settings: Settings) -> dict[str, str]:
     env.setdefault("PREFECT_HOME", str(settings.home / "prefect"))
     env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     env.pop("PREFECT_API_URL", None)
+    # the UI otherwise calls the API on port 4200 whatever port the server runs on
+    env["PREFECT_UI_API_URL"] = f"http://127.0.0.1:{settings.prefect_port}/api"
     return env
 
 

@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     evals: EvalSettings = Field(default_factory=EvalSettings)
     ingest_chunk_bytes: int = Field(64 * 1024 * 1024, description="JSONL read size per chunk")
     prefect_port: int = Field(4200, description="port of the local Prefect server the demo starts")
+    mlflow_port: int = Field(5000, description="port of the MLflow UI the demo starts")
     datasets_dir: Path = Field(
         Path("datasets"), description="golden dataset store (JSONL + manifest per version)"
     )

@@ -114,9 +114,11 @@ def test_unchanged_model_passes_and_a_degraded_model_update_fails(
 
     done = events(
         "llmops.eval.completed",
-        until=lambda evs: any(e["payload"].get("verdict") == "fail" for e in evs),
+        until=lambda evs: any(e["payload"].get("run_id") == failed_run_id for e in evs),
     )
-    assert any(e["payload"]["run_id"] == failed_run_id for e in done)
+    (mine,) = [e for e in done if e["payload"]["run_id"] == failed_run_id]
+    assert mine["payload"]["verdict"] == "fail"
+    assert mine["payload"]["served_model"].endswith("-sim-v2")
 
 
 def test_injected_errors_are_retried_and_the_items_still_failing_are_reported(

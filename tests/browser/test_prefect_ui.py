@@ -1,0 +1,81 @@
+"""The Prefect UI as a user sees it: a pipeline's flow run, its artifacts tab, the report."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.browser.helpers import off_thread, shot
+from tests.prefect_api import artifact
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+
+def run_cost_rollup(api_url: str, drop: Path) -> tuple[str, str]:
+    """Run the cost rollup flow against the UI's server; (flow run id, its report markdown).
+
+    Prefect's events and log workers are process-wide and outlive the flow; the one events
+    worker is shared whatever the API URL. They are drained (stopped) here, while this server
+    still runs, so later flows in the session get fresh workers instead of ones talking to a
+    server that is gone (which made the session's harness hang at teardown).
+    """
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows.cost_rollup import cost_rollup
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        try:
+            state = cost_rollup(paths=[str(drop)], return_state=True)
+            assert state.is_completed(), state
+            run_id = state.state_details.flow_run_id
+            report = artifact("cost-rollup", run_id)
+        finally:
+            APILogWorker.instance().drain()
+            EventsWorker.instance().drain()
+    assert report is not None, "the flow run published no cost-rollup artifact"
+    return str(run_id), report
+
+
+@pytest.mark.usefixtures("home")  # the flow's lake and warehouse go to a fresh LLMOPS_HOME
+def test_flow_run_and_its_report_are_in_the_prefect_ui(
+    page: Page, prefect_ui: str, tmp_path: Path
+) -> None:
+    from playwright.sync_api import expect
+
+    from llmops.traffic import generate_traffic
+
+    drop = tmp_path / "drop"
+    generate_traffic(drop, days=10, calls_per_day=100, seed=7)  # the smallest planted traffic
+    run_id, report = off_thread(run_cost_rollup, prefect_ui, drop)
+    headings = [h.strip() for h in re.findall(r"^#+ (.+)$", report, flags=re.MULTILINE)]
+    assert any(h.startswith("Alerts") for h in headings), headings
+    ui = prefect_ui.removesuffix("/api")
+
+    # the runs page: find the run by its name, as a user would
+    page.goto(f"{ui}/runs")
+    page.get_by_placeholder("Search by flow run name").filter(visible=True).fill("cost-rollup-auto")
+    run_link = page.get_by_role("link", name="cost-rollup-auto", exact=True)
+    expect(run_link).to_have_count(1)
+    expect(page.get_by_text("Completed").first).to_be_visible()
+    shot(page, "prefect-flow-runs")
+
+    # the run: its Artifacts tab lists the cost report
+    run_link.click()
+    expect(page).to_have_url(re.compile(f"/runs/flow-run/{run_id}"))
+    page.get_by_role("tablist").get_by_text("Artifacts", exact=True).click()
+    card = page.locator("a[href^='/artifacts/artifact/']").filter(has_text="cost-rollup")
+    expect(card).to_have_count(1)
+    shot(page, "prefect-flow-run-artifacts")
+
+    # the artifact: the markdown report rendered, each of its headings visible
+    card.click()
+    expect(page).to_have_url(re.compile("/artifacts/artifact/"))
+    for heading in headings:
+        expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
+    shot(page, "prefect-artifact-cost-rollup")
