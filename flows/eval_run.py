@@ -9,13 +9,11 @@ from typing import Any
 
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
-from pydantic import BaseModel
 
 from llmops.errors import LlmopsError
-from llmops.evals.generate import served_identity, to_samples
+from llmops.evals.generate import to_samples
+from llmops.evals.outcome import EvalRunResult, assemble
 from llmops.evals.plan import EvalTarget, Trigger
-from llmops.evals.report import FailedItem, ReportInput, eval_report
-from llmops.evals.results import metric_means, metric_rows, mlflow_metrics, result_rows
 from llmops.settings import Settings, get_settings
 from tasks.evals import (
     abort_tracking,
@@ -34,26 +32,6 @@ from tasks.evals import (
 
 class EvalGateFailed(LlmopsError):
     """The candidate regressed significantly against its baseline."""
-
-
-class EvalRunResult(BaseModel):
-    """What one evaluation produced (also in the lake and MLflow)."""
-
-    run_id: str
-    role: str
-    verdict: str
-    reason: str
-    baseline_run_id: str | None
-    means: dict[str, float | None]
-    served_model: str | None
-    system_fingerprint: str | None
-    simulated: bool
-    items: int
-    failed_items: int
-    llm_calls: int
-    cost_usd: float
-    report: str
-    promoted: str | None = None
 
 
 def _run_name() -> str:
@@ -126,100 +104,33 @@ async def _evaluate(
         promoted = promote_prompt(settings, target.prompt_name, target.prompt_version)
     elif promote:
         logger.info("not promoted: the verdict is %s", comparison.verdict)
-    served, fingerprint = served_identity(generations)
-    means = metric_means(results)
-    failed = [
-        FailedItem(stage="generation", item_id=g.item_id, error=g.error)
-        for g in generations
-        if g.error
-    ] + [
-        FailedItem(stage=r.name, item_id=s.item_id, error=s.error)
-        for r in results
-        for s in r.scores
-        if s.error
-    ]
-    run: dict[str, Any] = {
-        "run_id": run_id,
-        "flow_run_id": flow_run_id,
-        "started_at": started,
-        "ended_at": datetime.now(UTC),
-        "dataset": target.dataset,
-        "dataset_version": target.dataset_version,
-        "prompt_name": target.prompt_name,
-        "prompt_version": target.prompt_version,
-        "prompt_hash": target.prompt_hash,
-        "model_alias": target.model_alias,
-        "requested_model": target.requested_model,
-        "served_model": served,
-        "system_fingerprint": fingerprint,
-        "simulated": int(usage.simulated),
-        "trigger": trigger,
-        "role": role,
-        "baseline_run_id": baseline_run_id,
-        "verdict": comparison.verdict,
-        "verdict_reason": comparison.reason,
-        "items": len(items),
-        "generation_failures": sum(1 for g in generations if g.error),
-        "llm_calls": usage.calls,
-        "cost_usd": usage.cost_usd,
-        "wall_seconds": wall,
-        "promoted": int(promoted is not None),
-    }
-    report = eval_report(
-        ReportInput(
-            title=f"Eval {target.prompt_name}@v{target.prompt_version} on "
-            f"{target.dataset}@{target.dataset_version[:8]} ({role})",
-            trigger=trigger,
-            model_line=f"alias `{target.model_alias}` → `{target.requested_model}`, served as "
-            f"`{served}` (`{fingerprint}`)",
-            provider_note=usage.provider_note,
-            baseline_line=f"run `{baseline_run_id}`: {baseline_note}" if baseline_run_id else None,
-            comparison=comparison,
-            means=means,
-            failed_items=failed,
-            items=len(items),
-            llm_calls=usage.calls,
-            retries=usage.retries,
-            cost_usd=usage.cost_usd,
-            wall_seconds=wall,
-            mlflow_run_id=run_id,
-            promoted=promoted,
-        )
+    record = assemble(
+        run_id=run_id,
+        flow_run_id=flow_run_id,
+        target=target,
+        trigger=trigger,
+        role=role,
+        baseline_run_id=baseline_run_id,
+        baseline_note=baseline_note,
+        started=started,
+        wall_seconds=wall,
+        generations=generations,
+        results=results,
+        comparison=comparison,
+        usage=usage,
+        promoted=promoted,
     )
     record_eval(
         settings,
-        run,
-        metric_rows(run, results, comparison),
-        result_rows(run_id, generations, results),
-        {
-            "served_model": served,
-            "system_fingerprint": fingerprint,
-            "simulated": usage.simulated,
-            "baseline_run_id": baseline_run_id or "none",
-            "items": len(items),
-        },
-        mlflow_metrics(means, comparison, results)
-        | {"cost_usd": usage.cost_usd, "llm_calls": usage.calls, "failed_items": len(failed)},
-        report,
+        record.run,
+        record.metric_rows,
+        record.result_rows,
+        record.mlflow_params,
+        record.mlflow_metrics,
+        record.report,
     )
     logger.info("%s run %s: %s (%s)", role, run_id, comparison.verdict, comparison.reason)
-    return EvalRunResult(
-        run_id=run_id,
-        role=role,
-        verdict=comparison.verdict,
-        reason=comparison.reason,
-        baseline_run_id=baseline_run_id,
-        means=means,
-        served_model=served,
-        system_fingerprint=fingerprint,
-        simulated=usage.simulated,
-        items=len(items),
-        failed_items=len(failed),
-        llm_calls=usage.calls,
-        cost_usd=usage.cost_usd,
-        report=report,
-        promoted=promoted,
-    )
+    return record.result
 
 
 @flow(name="eval-run", flow_run_name=_run_name)
