@@ -171,9 +171,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--repeat", type=int, default=1, help="runs per library comparison")
     args = parser.parse_args()
+    import logging
+
     from llmops.offline import apply_offline_defaults
 
     apply_offline_defaults()
+    logging.getLogger("deepeval").setLevel(logging.WARNING)  # one INFO line per test case
     port = _free_port()
     home = tempfile.mkdtemp(prefix="llmops-bench-eval-")
     os.environ.update(

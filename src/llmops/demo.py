@@ -37,7 +37,8 @@ def _retract_previous_demo(settings: Settings, drop: Path) -> None:
 
 
 def _demo_settings() -> Settings:
-    """Settings whose golden store is a copy under HOME (the demo never writes to the repo)."""
+    """Settings whose golden store and prompts are copies under HOME (the demo never writes to
+    the repository's datasets/ or prompts/)."""
     import shutil
 
     settings = get_settings()
@@ -47,6 +48,10 @@ def _demo_settings() -> Settings:
         if not (store / name).exists() and (settings.datasets_dir / name).exists():
             shutil.copytree(settings.datasets_dir / name, store / name)
     os.environ["LLMOPS_DATASETS_DIR"] = str(store)  # flows and the worker's runs read it
+    prompts = settings.home / "demo-prompts"  # the demo merges a change into this copy
+    shutil.rmtree(prompts, ignore_errors=True)
+    shutil.copytree(settings.prompts_dir, prompts)
+    os.environ["LLMOPS_PROMPTS_DIR"] = str(prompts)
     return get_settings()
 
 
@@ -110,11 +115,12 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     with console.status("feedback flywheel flow (simulated thumbs and corrections) ..."):
         flywheel = run_flywheel_demo(settings)
 
+    from llmops.demo_prompt_merge import run_prompt_merge_demo
     from llmops.demo_triggers import run_model_update_demo
 
-    console.print(
-        "model-update path: deploy, worker, bump the simulator, model-watch, triggered evals"
-    )
+    console.print("prompt-merge path: deploy, worker, signed webhook, triggered eval, promotion")
+    merge_lines = run_prompt_merge_demo(settings, console, ui_url)
+    console.print("model-update path: bump the simulator, model-watch, triggered evals")
     update_lines = run_model_update_demo(settings, console, ui_url)
 
     from llmops.mlflow_server import ensure_server as ensure_mlflow
@@ -136,6 +142,10 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     _print_audit(console, audit)
     _print_eval(console, evaluation)
     _print_flywheel(console, flywheel)
+    console.print()
+    console.print("[bold]Prompt merge[/bold] (a wording change to docs-qa-answer):")
+    for line in merge_lines:
+        console.print(f"  {line}")
     console.print()
     console.print("[bold]Model update[/bold] (simulator v1 → v2, caught by model-watch):")
     for line in update_lines:

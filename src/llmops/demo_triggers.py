@@ -185,7 +185,7 @@ def _state_result(state: Any) -> Any:
     return asyncio.run(value) if inspect.isawaitable(value) else value
 
 
-def _link(ui_url: str, flow_run_id: UUID | str) -> str:
+def run_link(ui_url: str, flow_run_id: UUID | str) -> str:
     return f"{ui_url}/runs/flow-run/{flow_run_id}"
 
 
@@ -231,7 +231,7 @@ def run_model_update_demo(
     with console.status("model-watch flow run on the worker ..."):
         watch_id = start_deployment(WATCH_DEPLOYMENT)
         watch = wait_final(watch_id, left(), hint)
-    lines = [f"model-watch run ({watch.state_name}): {_link(ui_url, watch_id)}"]
+    lines = [f"model-watch run ({watch.state_name}): {run_link(ui_url, watch_id)}"]
     # any watch run since the bump counts (a scheduled one may have come first)
     events = wait_until(
         f"{MODEL_UPDATED} after the bump to version {version} (model-watch run {watch_id}: "
@@ -267,7 +267,7 @@ def run_model_update_demo(
         occurred = datetime.fromisoformat(event["occurred"])
         lines.append(
             f"eval-on-model-update for alias {run.parameters['alias']} ({run.state_name}): "
-            f"{_link(ui_url, run.id)}  (event to flow run {_seconds(occurred, run.created)}, "
+            f"{run_link(ui_url, run.id)}  (event to flow run {_seconds(occurred, run.created)}, "
             f"to running {_seconds(occurred, run.start_time)})"
         )
         evals = triggered_evals(settings, run.id)
@@ -278,6 +278,6 @@ def run_model_update_demo(
         for ev in evals:
             lines.append(
                 f"  {ev.prompt} on {ev.dataset}, served by {ev.served_model}: {ev.verdict} "
-                f"({ev.reason}); MLflow run {ev.mlflow_run_id}; {_link(ui_url, ev.flow_run_id)}"
+                f"({ev.reason}); MLflow run {ev.mlflow_run_id}; {run_link(ui_url, ev.flow_run_id)}"
             )
     return lines

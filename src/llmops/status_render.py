@@ -145,8 +145,12 @@ def _guardrails(console: Console, g: Guardrails) -> None:
     else:
         console.print("  no injection findings this week")
     if g.pii:
-        table = Table("label", "severity", "findings", "calls", box=None)
-        table.add_column("masked example", no_wrap=True, overflow="ellipsis", max_width=64)
+        table = Table(box=None)
+        table.add_column("label", no_wrap=True, min_width=21)
+        table.add_column("severity", no_wrap=True, min_width=8)
+        table.add_column("findings", no_wrap=True, justify="right", min_width=8)
+        table.add_column("calls", no_wrap=True, justify="right", min_width=5)
+        table.add_column("masked example", no_wrap=True, overflow="ellipsis", max_width=30)
         for c in g.pii[:PII_ROWS]:
             table.add_row(
                 f"{c.detector}/{c.label}",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tests.browser.helpers import shot
+import pytest
+
+from tests.browser.helpers import off_thread, shot
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -14,68 +17,64 @@ if TYPE_CHECKING:
     from llmops.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-PROMPT_NAME, PROMPT_VERSION = "docs-qa-answer", "7"
+SUITE = """\
+dataset: docs-qa
+metrics:
+  - {name: faithfulness, library: ragas, metric: faithfulness}
+  - {name: reference_key_phrases, library: deterministic, metric: contains}
+"""
 
 
-def log_runs(settings: Settings) -> tuple[str, str]:
-    """Log the shipped golden set as the curation flow does, and an eval run over it.
+def run_eval(settings: Settings, tmp: Path) -> tuple[str, str, str]:
+    """Log the golden set as the curation flow does, then run the real eval flow over it
+    (simulator, small suite). Returns (digest, eval run name, prompt version)."""
+    import asyncio
 
-    The eval run carries what the eval flow logs: the dataset digest and prompt version as
-    params, the dataset as an input, scores as metrics. Returns (digest, eval run name).
-    """
-    import mlflow.data
-    import pandas as pd
-    from mlflow import MlflowClient
-    from mlflow.data.sources import LocalArtifactDatasetSource
-    from mlflow.entities import DatasetInput, InputTag
-    from mlflow.utils.mlflow_tags import MLFLOW_DATASET_CONTEXT
-
+    from flows.eval_run import eval_run
     from llmops.datasets.lineage import log_version
     from llmops.datasets.store import DatasetStore
+    from llmops.evals.tracking import RunIdentity, run_params
 
     store = DatasetStore(REPO / "datasets")
     manifest = store.current("docs-qa")
     assert manifest is not None
-    digest, items = manifest.version, store.items("docs-qa", manifest.version)
-    archive = store.archive_path("docs-qa", digest)
-    artifacts = settings.home / "mlartifacts"
-    log_version(settings.mlflow_uri, artifacts, manifest, items, archive)
-
-    client = MlflowClient(tracking_uri=settings.mlflow_uri)
-    found = client.get_experiment_by_name("llmops-evals")
-    exp_id = (
-        found.experiment_id
-        if found
-        else client.create_experiment("llmops-evals", artifact_location=artifacts.as_uri())
+    digest = manifest.version
+    log_version(
+        settings.mlflow_uri,
+        settings.home / "mlartifacts",
+        manifest,
+        store.items("docs-qa", digest),
+        store.archive_path("docs-qa", digest),
     )
-    name = f"{PROMPT_NAME}@v{PROMPT_VERSION} on docs-qa@{digest[:8]} (manual, candidate)"
-    run_id = client.create_run(exp_id, run_name=name).info.run_id
-    params = {
-        "dataset": "docs-qa",
-        "dataset_version": digest,
-        "dataset_digest": digest,
-        "prompt_name": PROMPT_NAME,
-        "prompt_version": PROMPT_VERSION,
-    }
-    for key, value in params.items():
-        client.log_param(run_id, key, value)
-    frame = pd.DataFrame({"id": [i.id for i in items], "question": [i.question for i in items]})
-    source = LocalArtifactDatasetSource(archive.resolve().as_uri())
-    dataset = mlflow.data.from_pandas(frame, source=source, name="docs-qa", digest=digest)
-    context = InputTag(key=MLFLOW_DATASET_CONTEXT, value="eval")
-    client.log_inputs(run_id, [DatasetInput(dataset._to_mlflow_entity(), tags=[context])])
-    client.log_metric(run_id, "answer_relevancy", 0.87)
-    client.set_terminated(run_id)
-    return digest, name
+    suite = tmp / "suite.yaml"
+    suite.write_text(SUITE)
+    result = asyncio.run(eval_run(limit=20, suite=str(suite), baseline="none"))
+    params = run_params(settings.mlflow_uri, result.run_id)
+    assert params["dataset_digest"] == digest
+    name = RunIdentity(**{k: params[k] for k in RunIdentity.model_fields if k in params}).run_name()
+    return digest, name, params["prompt_version"]
 
 
 def test_eval_run_shows_dataset_digest_and_prompt_version(
-    page: Page, mlflow_ui: tuple[str, Settings]
+    page: Page,
+    mlflow_ui: tuple[str, Settings],
+    prefect_server: None,
+    simulator: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from playwright.sync_api import expect
 
     url, settings = mlflow_ui
-    digest, run_name = log_runs(settings)
+    monkeypatch.setenv("LLMOPS_HOME", str(settings.home))  # the flow logs to this server's store
+    monkeypatch.setenv("LLMOPS_USER_HASH_KEY", "test-key")
+    prompts = tmp_path / "prompts"
+    shutil.copytree(REPO / "prompts", prompts)
+    monkeypatch.setenv("LLMOPS_PROMPTS_DIR", str(prompts))
+    datasets = tmp_path / "datasets"
+    shutil.copytree(REPO / "datasets" / "docs-qa", datasets / "docs-qa")
+    monkeypatch.setenv("LLMOPS_DATASETS_DIR", str(datasets))
+    digest, run_name, prompt_version = off_thread(run_eval, settings, tmp_path)
 
     # the experiments list, then the eval runs of llmops-evals
     page.goto(f"{url}/#/experiments")
@@ -89,7 +88,7 @@ def test_eval_run_shows_dataset_digest_and_prompt_version(
     page.get_by_role("link", name=run_name, exact=True).click()
     expect(page).to_have_url(re.compile(r"/experiments/\d+/runs/[0-9a-f]{32}"))
     expect(page.get_by_text(f"docs-qa ({digest})", exact=True)).to_be_visible()
-    for param, value in {"dataset_digest": digest, "prompt_version": PROMPT_VERSION}.items():
+    for param, value in {"dataset_digest": digest, "prompt_version": prompt_version}.items():
         row = page.get_by_role("row").filter(has=page.get_by_text(param, exact=True))
         expect(row).to_have_count(1)
         row.scroll_into_view_if_needed()

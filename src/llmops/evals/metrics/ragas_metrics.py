@@ -61,6 +61,9 @@ def ragas_llm(llm: LLMClient, model: str = JUDGE) -> Any:
     return llm_factory(model, client=client, adapter="litellm")
 
 
+BATCH = 128  # texts per coalesced embedding request
+
+
 def ragas_embeddings(llm: LLMClient, model: str = EMBEDDER) -> Any:
     """A ragas embedding model over `llm.aembedding(model, ...)`."""
     from ragas.embeddings.base import BaseRagasEmbedding
@@ -72,6 +75,8 @@ def ragas_embeddings(llm: LLMClient, model: str = EMBEDDER) -> Any:
             super().__init__(cache=None)
             self._vectors: dict[str, list[float]] = {}
             self._refs: Counter[str] = Counter()
+            self._pending: dict[str, asyncio.Future[None]] = {}
+            self._flushing = False
 
         async def aembed_texts(self, texts: list[str], **kwargs: Any) -> list[list[float]]:
             """One embedding request for all texts."""
@@ -84,11 +89,40 @@ def ragas_embeddings(llm: LLMClient, model: str = EMBEDDER) -> Any:
             return (await self.aembed_texts([text], **kwargs))[0]
 
         async def prefetch(self, texts: list[str]) -> None:
-            """Embed texts a metric will ask for synchronously (ragas SemanticSimilarity)."""
-            missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-            if missing:
-                self._vectors.update(zip(missing, await self.aembed_texts(missing), strict=True))
-            self._refs.update(texts)
+            """Embed texts a metric will ask for synchronously (ragas SemanticSimilarity).
+
+            Items prefetching at the same time share requests: texts queued while the loop
+            runs other items go out together, up to BATCH texts per request.
+            """
+            self._refs.update(texts)  # before awaiting: a concurrent release keeps them
+            loop = asyncio.get_running_loop()
+            waits = []
+            for text in dict.fromkeys(texts):
+                if text in self._vectors:
+                    continue
+                if text not in self._pending:
+                    self._pending[text] = loop.create_future()
+                waits.append(self._pending[text])
+            if waits and not self._flushing:
+                self._flushing = True
+                loop.create_task(self._flush())
+            await asyncio.gather(*waits)
+
+        async def _flush(self) -> None:
+            await asyncio.sleep(0.01)  # let the items started together queue their texts
+            batch, self._pending, self._flushing = self._pending, {}, False
+            texts = list(batch)
+            for start in range(0, len(texts), BATCH):
+                chunk = texts[start : start + BATCH]
+                try:
+                    vectors = await self.aembed_texts(chunk)
+                except Exception as exc:  # noqa: BLE001 - every waiting item gets the error
+                    for text in chunk:
+                        batch[text].set_exception(exc)
+                    continue
+                for text, vector in zip(chunk, vectors, strict=True):
+                    self._vectors[text] = vector
+                    batch[text].set_result(None)
 
         def release(self, texts: list[str]) -> None:
             """Forget prefetched vectors no pending item needs."""
