@@ -12,7 +12,7 @@ import pytest
 from tests.browser.helpers import off_thread, shot
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Locator, Page
 
     from llmops.settings import Settings
 
@@ -25,9 +25,10 @@ metrics:
 """
 
 
-def run_eval(settings: Settings, tmp: Path) -> tuple[str, str, str]:
+def run_eval(settings: Settings, tmp: Path) -> tuple[str, str, str, str, str]:
     """Log the golden set as the curation flow does, then run the real eval flow over it
-    (simulator, small suite). Returns (digest, eval run name, prompt version)."""
+    (simulator, small suite). Returns (digest, eval run name, prompt version, eval run id,
+    dataset run id)."""
     import asyncio
 
     from flows.eval_run import eval_run
@@ -39,7 +40,7 @@ def run_eval(settings: Settings, tmp: Path) -> tuple[str, str, str]:
     manifest = store.current("docs-qa")
     assert manifest is not None
     digest = manifest.version
-    log_version(
+    lineage = log_version(
         settings.mlflow_uri,
         settings.home / "mlartifacts",
         manifest,
@@ -52,7 +53,22 @@ def run_eval(settings: Settings, tmp: Path) -> tuple[str, str, str]:
     params = run_params(settings.mlflow_uri, result.run_id)
     assert params["dataset_digest"] == digest
     name = RunIdentity(**{k: params[k] for k in RunIdentity.model_fields if k in params}).run_name()
-    return digest, name, params["prompt_version"]
+    return digest, name, params["prompt_version"], result.run_id, lineage.mlflow_run_id
+
+
+def experiment_path(page_url: str) -> str:
+    """`/experiments/<id>` from the URL of any page of an experiment."""
+    found = re.search(r"#(/experiments/\d+)", page_url)
+    assert found, f"not an experiment page: {page_url}"
+    return found.group(1)
+
+
+def follow(page: Page, link: Locator, base: str) -> None:
+    """Open a link's target as a click would, without racing the UI's transient overlays
+    (a first click in CI was intercepted by a full-page layer while the app settled)."""
+    href = link.get_attribute("href")
+    assert href, "the link has no target"
+    page.goto(f"{base}/{href}" if href.startswith("#") else href)
 
 
 def test_eval_run_shows_dataset_digest_and_prompt_version(
@@ -74,19 +90,20 @@ def test_eval_run_shows_dataset_digest_and_prompt_version(
     datasets = tmp_path / "datasets"
     shutil.copytree(REPO / "datasets" / "docs-qa", datasets / "docs-qa")
     monkeypatch.setenv("LLMOPS_DATASETS_DIR", str(datasets))
-    digest, run_name, prompt_version = off_thread(run_eval, settings, tmp_path)
+    digest, run_name, prompt_version, run_id, dataset_run_id = off_thread(
+        run_eval, settings, tmp_path
+    )
 
     # the experiments list, then the eval runs of llmops-evals
     page.goto(f"{url}/#/experiments")
-    page.get_by_role("link", name="llmops-evals", exact=True).click()
-    page.get_by_text("Evaluation runs", exact=True).first.click()
+    follow(page, page.get_by_role("link", name="llmops-evals", exact=True), url)
+    follow(page, page.get_by_text("Evaluation runs", exact=True).first, url)
     expect(page.get_by_text(run_name, exact=True)).to_be_visible()
     shot(page, "mlflow-eval-runs")
 
-    # the run's own page (from the runs table): params and the dataset input with its digest
-    page.get_by_text("Model training", exact=True).click()
-    page.get_by_role("link", name=run_name, exact=True).click()
-    expect(page).to_have_url(re.compile(r"/experiments/\d+/runs/[0-9a-f]{32}"))
+    # the run's own page (the runs table links it by id): params and the dataset input
+    page.goto(f"{url}/#{experiment_path(page.url)}/runs/{run_id}")
+    expect(page).to_have_url(re.compile(rf"/experiments/\d+/runs/{run_id}"))
     expect(page.get_by_text(f"docs-qa ({digest})", exact=True)).to_be_visible()
     for param, value in {"dataset_digest": digest, "prompt_version": prompt_version}.items():
         row = page.get_by_role("row").filter(has=page.get_by_text(param, exact=True))
@@ -98,8 +115,8 @@ def test_eval_run_shows_dataset_digest_and_prompt_version(
 
     # the golden set's version run (curation lineage) shows the same digest
     page.goto(f"{url}/#/experiments")
-    page.get_by_role("link", name="llmops-datasets", exact=True).click()
-    page.get_by_text("Model training", exact=True).click()
-    page.get_by_role("link", name=f"docs-qa@{digest}", exact=True).click()
+    follow(page, page.get_by_role("link", name="llmops-datasets", exact=True), url)
+    expect(page).to_have_url(re.compile(r"/experiments/\d+"))
+    page.goto(f"{url}/#{experiment_path(page.url)}/runs/{dataset_run_id}")
     expect(page.get_by_text(f"docs-qa ({digest})", exact=True)).to_be_visible()
     shot(page, "mlflow-dataset-version-run")
