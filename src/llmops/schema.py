@@ -289,7 +289,9 @@ FEEDBACK_QUARANTINE: tuple[Column, ...] = (
 )
 
 FEEDBACK_LEDGER: tuple[Column, ...] = (
-    Column("feedback_id", "VARCHAR", "feedback the flywheel has dealt with (never looked at again)"),
+    Column(
+        "feedback_id", "VARCHAR", "feedback the flywheel has dealt with (never looked at again)"
+    ),
     Column("call_id", "VARCHAR", "llm_calls.call_id it was joined to"),
     Column("dataset", "VARCHAR", "golden dataset it was a candidate for, if any"),
     Column(
