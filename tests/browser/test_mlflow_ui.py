@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.browser.helpers import off_thread, shot
+from tests.eval_suite import SMALL_SUITE
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -17,12 +18,6 @@ if TYPE_CHECKING:
     from llmops.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
-SUITE = """\
-dataset: docs-qa
-metrics:
-  - {name: faithfulness, library: ragas, metric: faithfulness}
-  - {name: reference_key_phrases, library: deterministic, metric: contains}
-"""
 
 
 def run_eval(settings: Settings, tmp: Path) -> tuple[str, str, str, str, str]:
@@ -48,7 +43,7 @@ def run_eval(settings: Settings, tmp: Path) -> tuple[str, str, str, str, str]:
         store.archive_path("docs-qa", digest),
     )
     suite = tmp / "suite.yaml"
-    suite.write_text(SUITE)
+    suite.write_text(SMALL_SUITE)
     result = asyncio.run(eval_run(limit=20, suite=str(suite), baseline="none"))
     params = run_params(settings.mlflow_uri, result.run_id)
     assert params["dataset_digest"] == digest

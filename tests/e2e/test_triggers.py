@@ -24,6 +24,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.eval_suite import SMALL_SUITE
+
 REPO = Path(__file__).resolve().parents[2]
 SECRET = "e2e-gh-secret-3f9a1c"
 PROMPT = "docs-qa-answer"
@@ -31,18 +33,6 @@ EVENT = "llmops.prompt.merged"
 LIMIT = 30
 RUN_TIMEOUT_S = 600  # a flow run on the worker: process start, imports, 30 items
 GRACE_S = 10  # after the rejected requests: several times the event-to-flow-run latency (~3 s)
-
-SUITE = """\
-dataset: docs-qa
-metrics:
-  - name: faithfulness
-    library: ragas
-    metric: faithfulness
-  - name: reference_key_phrases
-    library: deterministic
-    metric: contains
-    params: {mode: fraction}
-"""
 
 
 @dataclass
@@ -70,7 +60,7 @@ def stack(
     root = tmp_path_factory.mktemp("e2e")
     datasets = root / "datasets"
     shutil.copytree(REPO / "datasets" / "docs-qa", datasets / "docs-qa")
-    (datasets / "docs-qa" / "suite.yaml").write_text(SUITE)
+    (datasets / "docs-qa" / "suite.yaml").write_text(SMALL_SUITE)
     prompts = root / "prompts"
     prompts.mkdir()
     shutil.copy(REPO / "prompts" / f"{PROMPT}.yaml", prompts)

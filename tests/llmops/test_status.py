@@ -20,19 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.eval_suite import SMALL_SUITE
+
 REPO = Path(__file__).resolve().parents[2]
 EVAL_ITEMS = 30  # enough pairs for the gate (min 20)
-SUITE = """\
-dataset: docs-qa
-metrics:
-  - name: faithfulness
-    library: ragas
-    metric: faithfulness
-  - name: reference_key_phrases
-    library: deterministic
-    metric: contains
-    params: {mode: fraction}
-"""
 PROMPT = "docs-qa-answer"
 
 
@@ -59,7 +50,7 @@ def populate_home(home: Path, simulator, user_hash_key: str = "status") -> Popul
     datasets, prompts, suite = home / "datasets", home / "prompts", home / "suite.yaml"
     shutil.copytree(REPO / "datasets" / "docs-qa", datasets / "docs-qa")
     shutil.copytree(REPO / "prompts", prompts)
-    suite.write_text(SUITE)
+    suite.write_text(SMALL_SUITE)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("LLMOPS_HOME", str(home))
         mp.setenv("LLMOPS_USER_HASH_KEY", user_hash_key)

@@ -37,5 +37,4 @@ class EvalSettings(BaseModel):
     limit: int | None = Field(
         None, ge=1, description="items per run when the flow gets no limit (smoke runs, tests)"
     )
-    experiment: str = Field("llmops-evals", description="MLflow experiment of eval runs")
     gate: GateConfig = Field(default_factory=GateConfig)

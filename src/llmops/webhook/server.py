@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import contextvars
-import socket
-import threading
-import time
 from collections.abc import Callable, Sequence
 
 from starlette.routing import BaseRoute
@@ -47,41 +43,12 @@ def run_in_thread(
     The thread runs in a copy of the caller's context, so Prefect settings set with
     `temporary_settings` (the test harness) apply to the events it emits.
     """
-    import httpx
+    from llmops.server_thread import run_server_in_thread
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    actual_port = sock.getsockname()[1]
-    server = _server(settings, emit, extra_routes, host=host, port=actual_port, log_level="warning")
-    context = contextvars.copy_context()
-    thread = threading.Thread(
-        target=context.run,
-        args=(server.run,),
-        kwargs={"sockets": [sock]},
-        name="llmops-webhook",
-        daemon=True,
-    )
-    thread.start()
-    base_url = f"http://{host}:{actual_port}"
-
-    def stop() -> None:
-        """Ask uvicorn to exit and wait for the thread."""
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
-
-    deadline = time.monotonic() + startup_timeout
-    while time.monotonic() < deadline:
-        if not thread.is_alive():
-            sock.close()
-            raise RuntimeError(f"webhook thread exited before {base_url}/health answered")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=0.5).status_code == 200:
-                return base_url, stop
-        except httpx.HTTPError:
-            time.sleep(0.02)
-    stop()
-    raise RuntimeError(
-        f"webhook receiver at {base_url} did not answer /health in {startup_timeout}s"
+    return run_server_in_thread(
+        lambda p: _server(settings, emit, extra_routes, host=host, port=p, log_level="warning"),
+        "webhook receiver",
+        port=port,
+        host=host,
+        startup_timeout=startup_timeout,
     )
