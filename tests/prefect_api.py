@@ -46,3 +46,33 @@ def events(
         if until(found) or time.monotonic() > deadline:
             return found
         time.sleep(0.5)
+
+
+async def _paused_run(name: str, timeout: float):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterName,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+
+    deadline = time.monotonic() + timeout
+    async with get_client() as client:
+        while time.monotonic() < deadline:
+            runs = await client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(
+                    name=FlowRunFilterName(any_=[name]),
+                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])),
+                )
+            )
+            if runs:
+                return runs[0]
+            await asyncio.sleep(0.5)
+    raise AssertionError(f"no paused {name} run within {timeout}s")
+
+
+def paused_run(name: str, timeout: float = 90):
+    """The flow run named `name` once it is paused (waiting for a reviewer's input)."""
+    return asyncio.run(_paused_run(name, timeout))

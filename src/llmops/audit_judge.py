@@ -10,12 +10,10 @@ finding per verdict to the batch's findings file (and refreshes its ledger count
 
 from __future__ import annotations
 
-import asyncio
 from collections import defaultdict
-from collections.abc import Coroutine, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -31,7 +29,6 @@ from llmops.schema import AUDITS, FINDINGS
 from llmops.settings import Settings
 
 DETECTOR = "injection_judge"
-T = TypeVar("T")
 
 
 class UncertainItem(BaseModel):
@@ -156,16 +153,6 @@ def _read_inputs(settings: Settings, items: Sequence[UncertainItem]) -> list[str
     return out
 
 
-def _run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine from sync code, also when the caller's thread has a running loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
 def _clip(text: str, width: int) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[: width - 3].rstrip() + "..."
@@ -185,6 +172,7 @@ def run_judge(settings: Settings, candidates: Sequence[UncertainItem], total: in
     from llmops.audit_scan import trigger_sentences
     from llmops.evals.metrics.llm import CountingClient
     from llmops.gateway import Gateway
+    from llmops.gateway.core import run_sync
     from llmops.guardrails.injection import load_model
     from llmops.guardrails.judge import METHOD, JudgeOutcome, ajudge_injections
 
@@ -204,7 +192,7 @@ def run_judge(settings: Settings, candidates: Sequence[UncertainItem], total: in
     gateway = Gateway(settings, usd_cap=cfg.usd_cap, concurrency=cfg.concurrency)
     client = CountingClient(gateway, purpose=f"guardrail:{DETECTOR}")
     outcome = (
-        _run(ajudge_injections(masked, client, cfg.alias, cfg.concurrency))
+        run_sync(ajudge_injections(masked, client, cfg.alias, cfg.concurrency))
         if masked
         else JudgeOutcome(verdicts=[], not_judged=[])
     )

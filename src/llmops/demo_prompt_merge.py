@@ -20,6 +20,7 @@ from llmops.demo_triggers import (
     PROMPT_MERGE_DEPLOYMENT,
     deployment_runs,
     run_link,
+    start_worker,
     triggered_evals,
     wait_final,
     wait_until,
@@ -61,15 +62,9 @@ def run_prompt_merge_demo(
     from llmops.prompts import PromptRegistry
     from llmops.webhook.server import run_in_thread
     from llmops.webhook.signature import github_signature
-    from llmops.worker_process import ensure_worker, register_deployments
 
     deadline = time.monotonic() + timeout_s
-    api_url = os.environ.get("PREFECT_API_URL") or f"{ui_url.rstrip('/')}/api"
-    with console.status("registering the deployments of prefect.yaml ..."):
-        register_deployments(api_url)
-    with console.status("process worker for pool llmops-local ..."):
-        worker = ensure_worker(settings, api_url)
-    hint = f"see the worker log {worker.log_path} and {ui_url}/runs"
+    hint = start_worker(settings, console, ui_url)
     registry = PromptRegistry(settings)
     registry.sync_all(settings.prompts_dir)  # what is merged so far is registered first
     before = registry.summary(PROMPT)

@@ -193,6 +193,21 @@ def _seconds(a: datetime | None, b: datetime | None) -> str:
     return f"{(b - a).total_seconds():.1f} s" if a and b else "?"
 
 
+def start_worker(settings: Settings, console: Console, ui_url: str) -> str:
+    """Register prefect.yaml's deployments and start (or reuse) the process worker; return a hint
+    naming the worker's log and the runs page, for timeout messages."""
+    import os
+
+    from llmops.worker_process import ensure_worker, register_deployments
+
+    api_url = os.environ.get("PREFECT_API_URL") or f"{ui_url.rstrip('/')}/api"
+    with console.status("registering the deployments of prefect.yaml ..."):
+        register_deployments(api_url)
+    with console.status("process worker for pool llmops-local ..."):
+        worker = ensure_worker(settings, api_url)
+    return f"see the worker log {worker.log_path} and {ui_url}/runs"
+
+
 def run_model_update_demo(
     settings: Settings, console: Console, ui_url: str, timeout_s: float = 1800.0
 ) -> list[str]:
@@ -202,24 +217,16 @@ def run_model_update_demo(
     PREFECT_API_URL must name the server `ui_url` shows (the demo sets it). All waits together
     are bounded by `timeout_s`; DemoTimeout names what did not happen and where to look.
     """
-    import os
-
     from llmops.model_watch.watch import run_watch
     from llmops.simulator.admin import bump_simulator
     from llmops.simulator_process import ensure_simulator
-    from llmops.worker_process import ensure_worker, register_deployments
 
     deadline = time.monotonic() + timeout_s
 
     def left() -> float:
         return max(deadline - time.monotonic(), 1.0)
 
-    api_url = os.environ.get("PREFECT_API_URL") or f"{ui_url.rstrip('/')}/api"
-    with console.status("registering the deployments of prefect.yaml ..."):
-        register_deployments(api_url)
-    with console.status("process worker for pool llmops-local ..."):
-        worker = ensure_worker(settings, api_url)
-    hint = f"see the worker log {worker.log_path} and {ui_url}/runs"
+    hint = start_worker(settings, console, ui_url)
     sim_url = ensure_simulator(settings)
     before = run_watch(settings)  # the served identity now, recorded without an event
     old = {o.alias: o.served_model for o in before.observations if o.served_model}

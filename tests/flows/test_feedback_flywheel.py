@@ -4,19 +4,17 @@ a version that adds exactly the approved items, reviews can edit/reject/defer, r
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import shutil
 import threading
-import time
 from datetime import date
 from pathlib import Path
 
 import pytest
 
 from llmops.traffic import generate_traffic
-from tests.prefect_api import artifact, events
+from tests.prefect_api import artifact, events, paused_run
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,31 +122,6 @@ def test_auto_approved_feedback_becomes_a_version_and_rerun_adds_nothing(world) 
     assert len(store.versions("docs-qa")) == versions
 
 
-async def _paused(name: str, timeout: float = 90):
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterName,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
-
-    deadline = time.monotonic() + timeout
-    async with get_client() as client:
-        while time.monotonic() < deadline:
-            runs = await client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    name=FlowRunFilterName(any_=[name]),
-                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])),
-                )
-            )
-            if runs:
-                return runs[0]
-            await asyncio.sleep(0.5)
-    raise AssertionError(f"no paused {name} run within {timeout}s")
-
-
 def _in_background() -> tuple[threading.Thread, dict]:
     from flows.feedback_flywheel import feedback_flywheel
 
@@ -179,7 +152,7 @@ def test_review_approves_edits_rejects_and_defers(world) -> None:
     store = _store(settings)
     parent = store.current("docs-qa").version
     thread, out = _in_background()
-    paused = asyncio.run(_paused("feedback-flywheel"))
+    paused = paused_run("feedback-flywheel")
     queue = _queue(paused.id)
     assert len(queue) == 5
     edited = "SAML single sign-on comes with the Business plan; mail ops@example.com to enable it."
@@ -190,7 +163,7 @@ def test_review_approves_edits_rejects_and_defers(world) -> None:
         {"candidate_id": queue[3], "action": "reject"},
     ]  # queue[4]: no decision, asked again next time
     resume_flow_run(paused.id, run_input={"reviewer": "rita", "decisions": decisions})
-    curation = asyncio.run(_paused("curate-docs-qa"))
+    curation = paused_run("curate-docs-qa")
     resume_flow_run(curation.id, run_input={"approve": True, "reviewer": "rita", "comment": "ok"})
     thread.join(timeout=120)
     assert not thread.is_alive()
@@ -232,7 +205,7 @@ def test_rejecting_everything_writes_nothing(world) -> None:
     store = _store(settings)
     before = (store.current("docs-qa").version, len(store.versions("docs-qa")))
     thread, out = _in_background()
-    paused = asyncio.run(_paused("feedback-flywheel"))
+    paused = paused_run("feedback-flywheel")
     queue = _queue(paused.id)
     decisions = [{"candidate_id": c, "action": "reject"} for c in queue]
     resume_flow_run(paused.id, run_input={"reviewer": "rita", "decisions": decisions})

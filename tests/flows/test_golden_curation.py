@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from tests.llmops.datasets.helpers import dirty_batch
-from tests.prefect_api import artifact, events
+from tests.prefect_api import artifact, events, paused_run
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,31 +24,6 @@ def cfg(datasets_dir: Path):
     from llmops.settings import get_settings
 
     return get_settings()
-
-
-async def _paused_run(name: str, timeout: float = 60):
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (
-        FlowRunFilter,
-        FlowRunFilterName,
-        FlowRunFilterState,
-        FlowRunFilterStateType,
-    )
-    from prefect.client.schemas.objects import StateType
-
-    deadline = time.monotonic() + timeout
-    async with get_client() as client:
-        while time.monotonic() < deadline:
-            runs = await client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    name=FlowRunFilterName(any_=[f"curate-{name}"]),
-                    state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED])),
-                )
-            )
-            if runs:
-                return runs[0]
-            await asyncio.sleep(0.5)
-    raise AssertionError(f"no paused curate-{name} run within {timeout}s")
 
 
 def _curate_in_background(source: Path) -> tuple[threading.Thread, dict]:
@@ -74,7 +49,7 @@ def _review(source: Path, decision: dict):
     from prefect.flow_runs import resume_flow_run
 
     thread, out = _curate_in_background(source)
-    paused = asyncio.run(_paused_run("qa"))
+    paused = paused_run("curate-qa", timeout=60)
     resume_flow_run(paused.id, run_input=decision)
     thread.join(timeout=90)
     assert not thread.is_alive(), "flow did not finish after resume"

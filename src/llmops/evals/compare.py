@@ -98,20 +98,15 @@ def compare_metric(
     base_scored = [v for v in baseline.values() if v is not None]
     base_mean = float(np.mean(base_scored)) if base_scored else None
     failed_share = candidate_failed / tried if tried else 0.0
+    too_few = None
     if failed_share > config.max_failed_share:
-        return MetricComparison(
-            **common,
-            candidate_mean=cand_mean,
-            baseline_mean=base_mean,
-            delta=None,
-            ci_low=None,
-            ci_high=None,
-            p_value=None,
-            verdict="inconclusive",
-            reason=f"{candidate_failed} of {tried} items failed to score "
-            f"(more than {config.max_failed_share:.0%})",
+        too_few = (
+            f"{candidate_failed} of {tried} items failed to score "
+            f"(more than {config.max_failed_share:.0%})"
         )
-    if len(keys) < config.min_pairs:
+    elif len(keys) < config.min_pairs:
+        too_few = f"only {len(keys)} scored pairs (need {config.min_pairs})"
+    if too_few is not None:
         return MetricComparison(
             **common,
             candidate_mean=cand_mean,
@@ -121,7 +116,7 @@ def compare_metric(
             ci_high=None,
             p_value=None,
             verdict="inconclusive",
-            reason=f"only {len(keys)} scored pairs (need {config.min_pairs})",
+            reason=too_few,
         )
     sign = 1.0 if higher_is_better else -1.0
     diffs = sign * (cand - base)

@@ -47,7 +47,7 @@ def _litellm() -> Any:
     return litellm
 
 
-def _run_sync(coro: Coroutine[Any, Any, T]) -> T:
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run a coroutine from sync code, also when the calling thread already runs a loop."""
     try:
         asyncio.get_running_loop()
@@ -117,7 +117,7 @@ class Gateway:
 
     def completion(self, model: str, messages: list[dict], **kwargs: Any) -> litellm.ModelResponse:
         """Sync `acompletion`."""
-        return _run_sync(self.acompletion(model, messages, **kwargs))
+        return run_sync(self.acompletion(model, messages, **kwargs))
 
     def embedding(
         self,
@@ -126,7 +126,7 @@ class Gateway:
         **kwargs: Any,
     ) -> litellm.EmbeddingResponse:
         """Sync `aembedding`."""
-        return _run_sync(self.aembedding(model, input, **kwargs))
+        return run_sync(self.aembedding(model, input, **kwargs))
 
     # -- accounting ---------------------------------------------------------------------------
 
