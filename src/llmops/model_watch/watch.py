@@ -11,7 +11,11 @@ from pydantic import BaseModel, Field
 from llmops.errors import LlmopsError
 from llmops.model_watch.detect import ModelUpdate, Observation, decide, error_observation, update_of
 from llmops.model_watch.probe import Probe, probe_alias
-from llmops.model_watch.store import last_observations, write_observations
+from llmops.model_watch.store import (
+    compact_observations,
+    last_observations,
+    write_observations,
+)
 
 if TYPE_CHECKING:
     from llmops.gateway import Gateway
@@ -88,6 +92,7 @@ def record(
     for alias, error in (failed or {}).items():
         rows.append(error_observation(previous.get(alias), alias, probe_id, now, error))
     write_observations(lake, probe_id, rows)
+    compact_observations(lake, now.date())
     return WatchResult(probe_id=probe_id, observations=rows, updates=updates, failed=failed or {})
 
 
