@@ -34,11 +34,19 @@ class PatternSpec:
 
 
 _SEP = r"[ .\-]"
+# Between digit groups of a national number: space, dot, dash, or a slash after an area code
+# ("0463/4019344", "06/ 834 49 78", "(06)91/417-7763").
+_NSEP = r"(?:[ .\-]|[ ]?/[ ]?)"
 _EXT = r"(?:\s?(?:x|ext\.?|extension)\s?\d{1,6})?"
 
 # E.164 style: "+" or "00" international prefix, country code, then digit groups that may be
-# separated by space, dot or dash and may put the area code in parentheses, e.g. "(0)".
-_PHONE_INTL = r"(?:\(\+\d{1,3}\)|\+\d{1,3}|\b00\d{1,3})(?:[ .\-]?\(?\d{1,5}\)?){1,6}" + _EXT + r"\b"
+# separated by space, dot, dash or slash and may put the area code in parentheses, e.g. "(0)".
+# A parenthesised group must close, so "... 3020 (24/7)" does not swallow "(24".
+_PHONE_INTL = (
+    r"(?:\(\+\d{1,3}\)|\+\d{1,3}|\b00\d{1,3})(?:[ .\-/]?(?:\(\d{1,5}\)|\d{1,5})){1,6}"
+    + _EXT
+    + r"\b"
+)
 # North American Numbering Plan: 3-3-4 with separators, optional "1" trunk or "(NPA)".
 _PHONE_NANP = (
     r"(?:\b1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\b\d{3}"
@@ -51,39 +59,84 @@ _PHONE_NANP = (
 )
 # NANP written without separators: NPA and exchange both start with 2-9.
 _PHONE_NANP_BARE = r"\b1?[2-9]\d{2}[2-9]\d{6}" + _EXT + r"\b"
-# ITU-T E.123 national notation: area code in parentheses, or a "0" trunk prefix.
+# ITU-T E.123 national notation: area code in parentheses (after an optional "1"/"8" trunk, as
+# in "8 (066) 907-43-91"), or a "0" trunk prefix; national numbers reach 13 digits (Austria).
 _PHONE_NATIONAL = (
-    r"(?:\(\d{1,5}\)[ .\-]?\d{2,8}|\b0\d{1,4}"
-    + _SEP
-    + r"\d{2,8})(?:"
-    + _SEP
-    + r"\d{2,8}){0,4}"
+    r"(?:(?:\b[18][ .\-]?)?\(\d{1,5}\)(?:[ .\-/]|\)-)?\d{1,10}|\b0\d{0,4}"
+    + _NSEP
+    + r"\d{1,8})(?:"
+    + _NSEP
+    + r"\d{1,8}){0,5}"
     + _EXT
     + r"\b"
 )
-# Subscriber numbers without area code (E.123 groups, e.g. "99 577450"), or an unbroken run of
-# 7-12 digits: only with a phone word next to them (see PHONE_CONTEXT / PHONE_CONTEXT_RIGHT).
-_PHONE_GROUPED = r"\b\d{2,4}(?:" + _SEP + r"\d{2,8}){1,4}" + _EXT + r"\b"
-_PHONE_BARE = r"\b\d{7,12}" + _EXT + r"\b"
+# Digit groups without an international or trunk prefix ("72 128 827", "92 7605-5952",
+# "8 812 415 86 83"), or an unbroken run of 7-13 digits: the validator decides by shape and
+# context (see PHONE_CONTEXT / PHONE_CONTEXT_RIGHT).
+_PHONE_GROUPED = r"\b(?:[18][ .\-])?\d{2,5}(?:" + _NSEP + r"\d{1,8}){1,5}" + _EXT + r"\b"
+_PHONE_BARE = r"\b\d{7,13}" + _EXT + r"\b"
+# Phone words in English and the common European languages, with their inflections.
 _PHONE_WORDS = (
-    r"phone|telephone|tel|mobile|mob|cell|cellphone|fax|call|dial|sms|whatsapp|landline"
-    r"|hotline|ph"
+    r"(?:tele)?phon(?:e|es|ed|ing)|t[eé]l|t[eé]l[eé]fono?|telefone|t[eé]l[eé]phone|telefon\w*"
+    r"|mobile?|mobil|mob|móvil|movil|cell(?:phone|ular)?|celular|cellulare|handy|portable"
+    r"|fax|call(?:s|ed|ing)?|dial(?:l?ed|l?ing)?|sms|whats\s?app|viber|landline|hotline"
+    r"|helpline|switchboard|voicemail|ph|reach(?:ed|able)?|ring(?:s|ing)?|rang"
+    r"|text(?:ed|ing)?\s+(?:me|us|him|her|them)|numéro|número|numero|nummer|rufnummer"
+    r"|extension|direct\s+line|contact\s+(?:me|us|him|her|them)|help\s?desk"
+    r"|(?:my|his|her|our|their|your|new|mobile|cell|home|work)\s+(?:phone\s+)?number"
 )
-_WEAK_PHONE_WORDS = r"number|no|contact|reach|ring|text"
-_GAP = r"\b[^\d\n]{0,24}(?:\n[^\d\n]{0,4})?$"
+_WEAK_PHONE_WORDS = r"numbers?|no|nr|contact|text|desk|office|home|work"
+# Up to 32 characters without digits, or a label on the line above ("Phone:\n").
+_GAP = r"\b[^\d\n]{0,32}(?:\n[^\d\n]{0,4})?$"
 # A phone word shortly before, on the same line or as a label on the line above ("Phone:\n").
-PHONE_CONTEXT = r"(?i)\b(?:" + _PHONE_WORDS + r")" + _GAP
+# Signature labels "T:", "M:", "P:", "F:", "H:", "C:" (upper case) count as phone words too.
+PHONE_CONTEXT = (
+    r"(?i)(?:(?:\b|_)(?:"
+    + _PHONE_WORDS
+    + r")(?:_\w*|(?-i:[A-Z])\w*)?"
+    + _GAP
+    + r"|(?-i:\b[TMPFHC])[ \t]?:[ \t]{0,3}\n?[ \t]*$)"
+)
 # Weaker words ("number", "contact") count only for numbers written in digit groups, and not
 # after an identifier's name ("account number", "order no."), which is a different entity.
 PHONE_CONTEXT_WEAK = r"(?i)\b(?:" + _WEAK_PHONE_WORDS + r")" + _GAP
-NOT_PHONE_CONTEXT = (
-    r"(?i)\b(?:account|acct|bank|card|order|invoice|policy|licen[cs]e|passport|member|customer"
-    r"|reference|ref|routing|tracking|serial|ticket|case|id|tax|vat|item|model|part|social"
-    r"|security|ssn|employee|student|patient|booking|confirmation)\W{0,3}(?:number|no|num)\b"
+# Another number of a list that a phone word introduced: "Numbers to try: 555 0101, 555 0102".
+PHONE_CONTEXT_LIST = (
+    r"(?i)\b(?:" + _PHONE_WORDS + r"|numbers)\b[^\n]{0,40}\d\)?[ \t]?(?:,|;|/|\bor\b|&)[ \t]?$"
 )
-# A line-type label right after the number, as in signatures: "-Office", " (fax)", ", mobile".
+_ID_NOUNS = (
+    r"account|acct|bank|card|order|invoice|policy|licen[cs]e|passport|member|customer"
+    r"|reference|ref|routing|tracking|serial|ticket|case|id|tax|vat|item|model|part|social"
+    r"|security|ssn|employee|student|patient|booking|confirmation|transaction|receipt|batch"
+    r"|lot|sku|isbn|flight|room|page|pin|otp|user|client|claim|shipment|parcel|container"
+)
+NOT_PHONE_CONTEXT = r"(?i)\b(?:" + _ID_NOUNS + r")\W{0,3}(?:number|no|num|nr)\b"
+# An identifier's label right before the digits ("Customer ID 62681813", "REF 2024 123 456",
+# "Serial no. 4821 7732"), or a currency sign: not a phone whatever its shape.
+NOT_PHONE_LEFT = (
+    r"(?i)(?:\b(?:" + _ID_NOUNS + r"|sn)\b\.?(?:\s?(?:id|no|nr|num|number|#)"
+    r"\b\.?)?\s?[:#=]?\s?|#\s?|[$€£¥]\s?|\b(?:eur|usd|gbp|chf|jpy)\s)$"
+)
+# A unit or currency right after the digits ("12 345 678 EUR", "1 234 km", "85 %").
+NOT_PHONE_RIGHT = (
+    r"(?i)^\s?(?:%|‰|€|\$|£|¥|(?:eur|usd|gbp|chf|jpy|dollars?|euros?|pounds|km|kg|mg|ms|mm|cm"
+    r"|m|g|l|ml|kb|mb|gb|tb|hz|mhz|units?|pcs|items|people|votes|times|years?|days?|hours?"
+    r"|minutes?|seconds?|rows|records|bytes|tokens|words)\b)"
+)
+# A street after the digits: a house number and a postcode or building number run together
+# ("03262 2437 Main St", "17031 2202 Rissik St Apt. 050").
+NOT_PHONE_STREET = (
+    r"^[ \t]?(?-i:[A-Z][\w'.\-]*)(?:[ \t](?-i:[A-Z][\w'.\-]*)){0,2}[ \t](?i:st|street|ave|avenue|rd"
+    r"|road|blvd|boulevard|lane|ln|dr|drive|way|court|ct|place|pl|square|sq|parkway|pkwy|highway"
+    r"|hwy|terrace|circle|cir|trail|crescent|close|straße|strasse|str)\b"
+)
+# A line-type label right after the number, as in signatures ("-Office", " (fax)", ", mobile"),
+# or the number named as one ("... is my new number", "... still your number?").
 PHONE_CONTEXT_RIGHT = (
-    r"(?i)^[ \t]?[\-\u2013(/,]?[ \t]?(?:office|fax|mobile|cell|home|work|tel|phone|landline)\b"
+    r"(?i)^(?:[ \t]?[\-\u2013(/,]?[ \t]?(?:office|fax|mobile|cell|home|work|tel|phone|landline"
+    r"|direct|main)\b|[ \t,]{0,2}(?:(?:is|was|as)\s)?(?:still\s)?(?:my|his|her|our|their|your|the)"
+    r"\s(?:new\s|old\s|home\s|work\s|mobile\s|cell\s|direct\s|main\s|office\s)?(?:phone\s)?"
+    r"(?:number|phone|line)\b)"
 )
 
 _CARD = (

@@ -11,7 +11,11 @@ from llmops.guardrails import validators as v
 from llmops.guardrails.patterns import (
     ALL_LABELS,
     NOT_PHONE_CONTEXT,
+    NOT_PHONE_LEFT,
+    NOT_PHONE_RIGHT,
+    NOT_PHONE_STREET,
     PHONE_CONTEXT,
+    PHONE_CONTEXT_LIST,
     PHONE_CONTEXT_RIGHT,
     PHONE_CONTEXT_WEAK,
     PII_LABELS,
@@ -32,7 +36,7 @@ _CAND_SCHEMA = {
 }
 EXAMPLE_CONFIDENCE = 0.5
 _LEFT_CONTEXT = 48
-_RIGHT_CONTEXT = 16
+_RIGHT_CONTEXT = 32
 # A digit run continuing across a separator means the candidate is part of a longer number.
 _NUMERIC_CHAIN_RIGHT = r"^[.\-/:]\d"
 _NUMERIC_CHAIN_LEFT = r"\d[.\-/:]$"
@@ -122,34 +126,82 @@ def _validate_card(df: pl.DataFrame) -> pl.DataFrame:
 
 
 def _validate_phone(df: pl.DataFrame) -> pl.DataFrame:
-    """Digit counts per numbering plan; bare digit groups need a phone word next to them."""
-    intl = pl.col("value").str.contains(r"^\(?\+")
+    """Digit counts per numbering plan; ambiguous shapes need a phone word next to them."""
+    intl = pl.col("value").str.contains(r"^\(?\+|^00\d")
+    left, right = pl.col("left"), pl.col("right")
     df = df.filter(
-        _not_chained() & (_not_continued() | intl) & ~pl.col("left").str.contains(r"[\w+]$")
+        _not_chained()
+        & (_not_continued() | intl)
+        & ~left.str.contains(r"[\w+]$|[A-Za-z]-$")
+        & ~right.str.contains(NOT_PHONE_RIGHT)
+        & ~right.str.contains(NOT_PHONE_STREET)
     )
     core = pl.col("value").str.replace(r"\s?(?:x|ext\.?|extension)\s?\d{1,6}$", "")
     nd = core.str.replace_all(r"\D", "").str.len_chars()
+    groups = core.str.extract_all(r"\d+")
+    n_groups = groups.list.len()
+    sizes = groups.list.eval(pl.element().str.len_chars())
     nanp = core.str.contains(
         r"^(?:1[ .\-]?)?(?:\(\d{3}\)[ .\-]?|\d{3}[ .\-])\d{3}[ .\-]\d{4}$|^1?[2-9]\d{2}[2-9]\d{6}$"
     )
-    is_date = core.str.contains(r"^\d{1,4}[./\-]\d{1,2}[./\-]\d{1,4}$")
-    left = pl.col("left")
-    strong = left.str.contains(PHONE_CONTEXT) | pl.col("right").str.contains(PHONE_CONTEXT_RIGHT)
+    day, month = r"(?:0?[1-9]|[12]\d|3[01])", r"(?:0?[1-9]|1[0-2])"
+    is_date = core.str.contains(
+        rf"^(?:\d{{4}}[./\-]{month}[./\-]{day}|{day}[./\-]{month}[./\-](?:\d{{4}}|\d\d)"
+        rf"|{month}[./\-]{day}[./\-](?:\d{{4}}|\d\d))$"
+    )
+    # A year first ("2024 000 123", "2023 10 15"): a reference or a date unless a word says phone.
+    year_first = core.str.contains(r"^(?:19|20)\d\d[ ./\-]")
+    # "12 345 678", "1.234.567": thousands grouping, as likely an amount as a phone; "694 597 606"
+    # (3-3-3 with spaces or dashes, a mobile number in several plans) is the exception.
+    thousands = core.str.contains(
+        r"^\d{1,3}(?: \d{3})+$|^\d{1,3}(?:\.\d{3})+$"
+    ) & ~core.str.contains(r"^\d{3}([ \-])\d{3}([ \-])\d{3}$")
+    # 3-2-4 is the SSN layout (a phone only with a phone word next to it).
+    ssn_shape = core.str.contains(r"^\d{3}([ \-])\d{2}([ \-])\d{4}$")
+    # Two decimal numbers side by side ("24.9920 53.8255"): coordinates or readings.
+    decimals = core.str.contains(r"^\d{1,3}\.\d{2,}[ ,]+\d{1,3}\.\d{2,}$")
+    # Two-digit groups: 4 or 5 of them make a phone ("01 23 45 67 89"), 6+ a list of numbers;
+    # at most one group of a single digit ("0 625 120 929", "8 812 415 86 83").
+    many_pairs = (sizes.list.max() == 2) & (n_groups > 5)
+    singles = sizes.list.eval(pl.element() == 1).list.sum()
+    # Area code + long subscriber group: "210 1863654", "0341 8387176", "92/379-0348".
+    area_subscriber = core.str.contains(r"^\d{2,5}(?:[ \-]|[ ]?/[ ]?)\d{6,8}$")
+    # Three or more groups, 8-12 digits, not an amount, a date or a list of two-digit numbers:
+    # the shape of a phone number in most national plans even without a word next to it.
+    phone_shape = (
+        (n_groups >= 3)
+        & nd.is_between(8, 12)
+        & ~thousands
+        & ~is_date
+        & ~year_first
+        & ~many_pairs
+        & (sizes.list.max() <= 5)
+        & (singles <= 1)
+        & ~ssn_shape
+    ) | (area_subscriber & nd.is_between(9, 12) & ~year_first)
+    strong = (
+        left.str.contains(PHONE_CONTEXT)
+        | right.str.contains(PHONE_CONTEXT_RIGHT)
+        | left.str.contains(PHONE_CONTEXT_LIST)
+    )
     weak = left.str.contains(PHONE_CONTEXT_WEAK) & ~left.str.contains(NOT_PHONE_CONTEXT)
-    grouped = core.str.contains(r"\D")
-    context = strong | (weak & grouped)
+    context = strong | (weak & (n_groups > 1))
+    trunk = core.str.starts_with("0") & ~core.str.starts_with("00")
+    by_shape = (
+        nanp
+        # E.123 national notation: "(0xx) ...", "8 (066) ...", a "0" trunk prefix.
+        | (core.str.contains(r"^(?:[18][ .\-]?)?\(") & nd.is_between(7, 13))
+        | (trunk & nd.is_between(9, 13) & ~is_date & ~many_pairs & (singles <= 1))
+        | phone_shape
+    )
+    by_context = nd.is_between(7, 13) & ~is_date & ~many_pairs & context
+    id_label = left.str.contains(NOT_PHONE_LEFT)
     ok = (
-        pl.when(intl)
-        .then(nd.is_between(8, 15))
-        .when(core.str.starts_with("00"))
+        pl.when(intl & core.str.starts_with("00"))
         .then((nd - 2).is_between(8, 15))
-        .when(nanp)
-        .then(True)
-        .when(core.str.starts_with("("))
-        .then(nd.is_between(7, 12))
-        .when(core.str.starts_with("0"))
-        .then(nd.is_between(9, 12) & ~is_date)
-        .otherwise(nd.is_between(7, 12) & ~is_date & context)
+        .when(intl)
+        .then(nd.is_between(8, 15))
+        .otherwise(~id_label & ~decimals & (by_shape | by_context))
     )
     return df.filter(ok)
 

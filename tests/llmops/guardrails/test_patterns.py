@@ -25,6 +25,28 @@ POSITIVES = [
     ("fax 3660170548", "phone", "3660170548"),  # unbroken digits with a strong phone word
     ("085 175 7641-Office, 3660170548-Fax", "phone", "3660170548"),  # label after it
     ("(+44) 20 7946 0958", "phone", "(+44) 20 7946 0958"),
+    # Round 3: formats from national numbering plans, and phone shapes without a phone word.
+    ("Emergency? +64 7 559 3020 (24/7)", "phone", "+64 7 559 3020"),  # "(24" not swallowed
+    ("Handy: 0463/40193445", "phone", "0463/40193445"),  # slash after the area code
+    ("ring 06/ 834 49 78 please", "phone", "06/ 834 49 78"),
+    ("Telefon: 69/204-8900", "phone", "69/204-8900"),
+    ("Mobile 03168 12243 822", "phone", "03168 12243 822"),  # 13-digit national number
+    ("call back on (351) 912149715", "phone", "(351) 912149715"),  # long subscriber group
+    ("Tel: 8 (066) 907-43-91", "phone", "8 (066) 907-43-91"),  # "8" trunk
+    ("whatsapp 0 625 120 929", "phone", "0 625 120 929"),  # trunk digit as its own group
+    ("Alex Moss, 432 03 163, alex@example.org", "phone", "432 03 163"),  # shape, no word
+    ("Phone: 72 128 827", "phone", "72 128 827"),  # thousands layout needs a phone word
+    ("Best,\nAna Lima\n92 7605-5952", "phone", "92 7605-5952"),
+    ("Kontakt: 694 597 606", "phone", "694 597 606"),  # 3-3-3 mobile
+    ("Eleni Pappa | 210 1863654", "phone", "210 1863654"),  # area code + subscriber
+    ("Reach out at 275-98-08", "phone", "275-98-08"),  # "reach" counts as a phone word
+    ("Is 385125651 still your number?", "phone", "385125651"),  # named on the right
+    ("customer_phone=964633406&x=1", "phone", "964633406"),  # key name with a phone word
+    ('{"phoneNumber": "0170 6690743"}', "phone", "0170 6690743"),
+    ("T: 4472 2265", "phone", "4472 2265"),  # signature label
+    ("Numbers to try: (06) 969 2706, 457 3143", "phone", "457 3143"),  # list continues
+    ("Tél : 48182687", "phone", "48182687"),
+    ("Phone: 2010 123 456", "phone", "2010 123 456"),  # year-like first group, phone word
     ("ssn 078-05-1120 (voided)", "ssn", "078-05-1120"),
     ("visa 4111 1111 1111 1111 thanks", "card", "4111 1111 1111 1111"),
     ("visa 4111-1111-1111-1111", "card", "4111-1111-1111-1111"),
@@ -86,6 +108,23 @@ NEGATIVES = [
     "mac 00:1A:2B:3C:4D:5E and loopback ::1",
     "account number 12345678 and order no. 2024 000123",  # identifiers, not phones
     "contact us about invoice 98765432",  # weak phone word, unbroken digits
+    # Round 3: number-like strings that the shape rules must leave alone.
+    "Customer ID 6268181363 opened ticket 482113",  # identifier label before NANP-like digits
+    "Winning numbers: 09 13 29 30 37 48",  # six two-digit groups
+    "Reference: REF 2024 123 456 approved",
+    "Serial no. SN-4821-7732-1190",
+    "Price: 12 345 678 EUR and 1 234 km",  # thousands grouping, units
+    "population 1.234.567 in 2021",
+    "GPS fix at 24.9920 53.8255, altitude 512 m",  # two decimals
+    "Billing address: 03262 2437 Main St Suite 442",  # house number before a street
+    "Member no. 4821-7732-1190 renewed",
+    "ISBN 978-3-16-148410-0",
+    "Opening hours 09:00-17:30, lunch 12:00-13:00",
+    "Log 2023-10-15 14:30:00 pid=48213 took 532ms",
+    "Account number 12345678, sort code 20-00-00",
+    "ssn 900-12-3456 is never issued",  # SSN layout: a phone only with a phone word
+    "Alex Moss, 72 128 827",  # thousands layout without a phone word: could be an amount
+    "Filed as 2024 117 552 on Monday",  # a year first and no phone word: a reference
 ]
 
 
