@@ -234,19 +234,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tox-file", type=Path, default=TOX_FILE)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--skip-injection", action="store_true", help="skip the CV retraining")
+    parser.add_argument(
+        "--only",
+        choices=["pii", "injection", "toxicity"],
+        default=None,
+        help="run one benchmark only (default: all)",
+    )
     parser.add_argument("--show-errors", choices=["dev"], default=None)
     args = parser.parse_args(argv)
+    run_pii = args.only in (None, "pii")
+    run_injection = args.only == "injection" or (args.only is None and not args.skip_injection)
+    run_toxicity = args.only in (None, "toxicity")
     pl.Config.set_tbl_rows(100)
     pl.Config.set_tbl_cols(-1)
     pl.Config.set_tbl_width_chars(160)
-    _progress(f"PII: loading {args.pii_file}")
-    texts, gold = load_presidio(args.pii_file)
-    _progress(f"PII: scanning {texts.height} texts")
-    table, rps = pii_scores(texts, gold)
-    print("\n## PII (presidio-synth-v2, overlap matching)")
-    print(table.with_columns(pl.col("precision", "recall", "f1").round(3)))
-    print(f"PII scan speed: {rps:,.0f} records/s")
-    if not args.skip_injection:
+    if run_pii:
+        _progress(f"PII: loading {args.pii_file}")
+        texts, gold = load_presidio(args.pii_file)
+        _progress(f"PII: scanning {texts.height} texts")
+        table, rps = pii_scores(texts, gold)
+        print("\n## PII (presidio-synth-v2, overlap matching)")
+        print(table.with_columns(pl.col("precision", "recall", "f1").round(3)))
+        print(f"PII scan speed: {rps:,.0f} records/s")
+    if run_injection:
         inj, inj_rps = injection_scores(args.folds)
         print(f"\n## Prompt injection ({args.folds}-fold grouped CV, shipped settings)")
         print(inj.with_columns(pl.col("precision", "recall", "f1").round(3)))
@@ -259,14 +269,15 @@ def main(argv: list[str] | None = None) -> int:
         print(
             traffic_scores(30, 2000, 7).with_columns(pl.col("precision", "recall", "f1").round(3))
         )
-    _progress(f"toxicity: scoring {args.tox_file}")
-    tox, tox_rps, base = toxicity_scores(args.tox_file)
-    print("\n## Toxicity lexicon (all 282 rows; nothing was trained on them)")
-    print(tox.with_columns(pl.col("precision", "recall", "f1").round(3)))
-    print(f"toxicity lexicon speed: {tox_rps:,.0f} records/s")
-    print("reference, not shipped: char+word TF-IDF LR, 5-fold CV on the same rows")
-    print(base.with_columns(pl.col("precision", "recall", "f1").round(3)))
-    if args.show_errors == "dev":
+    if run_toxicity:
+        _progress(f"toxicity: scoring {args.tox_file}")
+        tox, tox_rps, base = toxicity_scores(args.tox_file)
+        print("\n## Toxicity lexicon (all 282 rows; nothing was trained on them)")
+        print(tox.with_columns(pl.col("precision", "recall", "f1").round(3)))
+        print(f"toxicity lexicon speed: {tox_rps:,.0f} records/s")
+        print("reference, not shipped: char+word TF-IDF LR, 5-fold CV on the same rows")
+        print(base.with_columns(pl.col("precision", "recall", "f1").round(3)))
+    if args.show_errors == "dev" and run_pii:
         show_dev_errors(texts, gold)
     return 0
 
