@@ -115,7 +115,7 @@ NOT_PHONE_CONTEXT = r"(?i)\b(?:" + _ID_NOUNS + r")\W{0,3}(?:number|no|num|nr)\b"
 # "Serial no. 4821 7732"), or a currency sign: not a phone whatever its shape.
 NOT_PHONE_LEFT = (
     r"(?i)(?:\b(?:" + _ID_NOUNS + r"|sn)\b\.?(?:\s?(?:id|no|nr|num|number|#)"
-    r"\b\.?)?\s?[:#=]?\s?|#\s?|[$€£¥]\s?|\b(?:eur|usd|gbp|chf|jpy)\s)$"
+    r"\b\.?)?\s?(?:[:#=]|is|was)?\s?|#\s?|[$€£¥]\s?|\b(?:eur|usd|gbp|chf|jpy)\s)$"
 )
 # A unit or currency right after the digits ("12 345 678 EUR", "1 234 km", "85 %").
 NOT_PHONE_RIGHT = (

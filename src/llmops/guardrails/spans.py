@@ -133,6 +133,7 @@ def _validate_phone(df: pl.DataFrame) -> pl.DataFrame:
         _not_chained()
         & (_not_continued() | intl)
         & ~left.str.contains(r"[\w+]$|[A-Za-z]-$")
+        & (~left.str.contains(r"\d,$") | intl)  # a field of a comma-separated row of numbers
         & ~right.str.contains(NOT_PHONE_RIGHT)
         & ~right.str.contains(NOT_PHONE_STREET)
     )
@@ -149,6 +150,12 @@ def _validate_phone(df: pl.DataFrame) -> pl.DataFrame:
         rf"^(?:\d{{4}}[./\-]{month}[./\-]{day}|{day}[./\-]{month}[./\-](?:\d{{4}}|\d\d)"
         rf"|{month}[./\-]{day}[./\-](?:\d{{4}}|\d\d))$"
     )
+    # A date inside a longer run ("10 01-10-2020": a CSV field, then a date) is no phone either.
+    has_date = core.str.contains(
+        rf"(?:^|\D)(?:(?:19|20)\d\d[./\-]{month}[./\-]{day}|{day}[./\-]{month}[./\-](?:19|20)\d\d"
+        rf"|{month}[./\-]{day}[./\-](?:19|20)\d\d)(?:$|\D)"
+    )
+    is_date = is_date | has_date
     # A year first ("2024 000 123", "2023 10 15"): a reference or a date unless a word says phone.
     year_first = core.str.contains(r"^(?:19|20)\d\d[ ./\-]")
     # "12 345 678", "1.234.567": thousands grouping, as likely an amount as a phone; "694 597 606"

@@ -125,6 +125,9 @@ NEGATIVES = [
     "ssn 900-12-3456 is never issued",  # SSN layout: a phone only with a phone word
     "Alex Moss, 72 128 827",  # thousands layout without a phone word: could be an amount
     "Filed as 2024 117 552 on Monday",  # a year first and no phone word: a reference
+    "still wrong, my employee number is 4417 2209 118",  # an identifier's label, then "is"
+    "date,temp,output 01-09-2020,100,5000,10 01-10-2020,120,4000,24",  # CSV fields and dates
+    "date,prediction 01-12-2022,81 01-13-2022,60 01-14-2022,111",
 ]
 
 
