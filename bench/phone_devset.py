@@ -396,6 +396,18 @@ def _table(pred: pl.DataFrame, gold: pl.DataFrame, by: str) -> pl.DataFrame:
     )
 
 
+def _show(text: str, start: int, end: int, *tags: str) -> None:
+    """One error line: tags, the left context, the span in [[ ]], the right context."""
+    print(
+        *tags,
+        repr(text[max(0, start - 30) : start]),
+        "[[",
+        text[start:end],
+        "]]",
+        repr(text[end : end + 12]),
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build the Faker dev set, scan it and print P/R per locale and the negatives' FPs."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -433,29 +445,12 @@ def main(argv: list[str] | None = None) -> int:
         n = args.show_errors
         print("\n## misses")
         for row in gold.filter(~pl.col("hit")).head(n).iter_rows(named=True):
-            text = items[row["row"]].text
-            s, e = row["gstart"], row["gend"]
-            print(
-                row["locale"],
-                row["template"],
-                repr(text[max(0, s - 30) : s]),
-                "[[",
-                text[s:e],
-                "]]",
+            _show(
+                items[row["row"]].text, row["gstart"], row["gend"], row["locale"], row["template"]
             )
         print("\n## false positives")
         for row in pred.filter(~pl.col("tp")).head(n).iter_rows(named=True):
-            text = items[row["row"]].text
-            s, e = row["start"], row["end"]
-            print(
-                row["kind"],
-                row["template"],
-                repr(text[max(0, s - 30) : s]),
-                "[[",
-                text[s:e],
-                "]]",
-                repr(text[e : e + 12]),
-            )
+            _show(items[row["row"]].text, row["start"], row["end"], row["kind"], row["template"])
     return 0
 
 
