@@ -91,6 +91,17 @@ def _branch(ref: str) -> str | None:
     return ref.removeprefix("refs/heads/") if ref.startswith("refs/heads/") else None
 
 
+def _pushed_branch(payload: dict, where: str, default: str) -> str | Ignored:
+    """The branch a push delivery updated, or why it is ignored (not a branch, not the default)."""
+    ref = _field(payload, "ref", str, where)
+    branch = _branch(ref)
+    if branch is None:
+        return Ignored(reason=f"push to {ref} is not a branch push")
+    if branch != default:
+        return Ignored(reason=f"push to branch {branch!r}, not the default branch {default!r}")
+    return branch
+
+
 def _commits(payload: dict, where: str, author_keys: tuple[str, ...]) -> list[Commit]:
     raw = _field(payload, "commits", list, where)
     commits = []
@@ -120,12 +131,9 @@ def parse_github(event: str, payload: dict, default_branch: str | None) -> Parse
     repository = _field(payload, "repository.full_name", str, where)
     default = default_branch or _field(payload, "repository.default_branch", str, where)
     if event == "push":
-        ref = _field(payload, "ref", str, where)
-        branch = _branch(ref)
-        if branch is None:
-            return Ignored(reason=f"push to {ref} is not a branch push")
-        if branch != default:
-            return Ignored(reason=f"push to branch {branch!r}, not the default branch {default!r}")
+        branch = _pushed_branch(payload, where, default)
+        if isinstance(branch, Ignored):
+            return branch
         if payload.get("deleted") is True:
             return Ignored(reason=f"push deleted branch {branch!r}")
         commits = _commits(payload, where, ("username", "name"))
@@ -171,12 +179,9 @@ def parse_gitlab(event: str, payload: dict, default_branch: str | None) -> Parse
     repository = _field(payload, "project.path_with_namespace", str, where)
     default = default_branch or _field(payload, "project.default_branch", str, where)
     if event == "Push Hook":
-        ref = _field(payload, "ref", str, where)
-        branch = _branch(ref)
-        if branch is None:
-            return Ignored(reason=f"push to {ref} is not a branch push")
-        if branch != default:
-            return Ignored(reason=f"push to branch {branch!r}, not the default branch {default!r}")
+        branch = _pushed_branch(payload, where, default)
+        if isinstance(branch, Ignored):
+            return branch
         after = _field(payload, "after", str, where)
         if after == ZERO_SHA:
             return Ignored(reason=f"push deleted branch {branch!r}")
