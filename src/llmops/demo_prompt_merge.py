@@ -32,20 +32,20 @@ BEFORE = "You are a support assistant for the Databricks documentation."
 AFTER = "You are a documentation support assistant for Databricks."
 
 
-def push_payload(path: str, sha: str) -> dict:
-    """A GitHub push to the default branch that modifies one file in one commit."""
+def push_payload(paths: list[str], sha: str, pusher: str = "demo") -> dict:
+    """A GitHub push to the default branch that modifies `paths` in one commit."""
     return {
         "ref": "refs/heads/main",
         "before": hashlib.sha1(f"{sha}^".encode()).hexdigest(),
         "after": sha,
         "repository": {"full_name": "acme/support-bot", "default_branch": "main"},
-        "pusher": {"name": "demo"},
+        "pusher": {"name": pusher},
         "commits": [
             {
                 "id": sha,
-                "author": {"name": "Demo", "username": "demo", "email": "demo@example.com"},
+                "author": {"name": pusher, "username": pusher, "email": f"{pusher}@example.com"},
                 "added": [],
-                "modified": [path],
+                "modified": paths,
                 "removed": [],
             }
         ],
@@ -76,7 +76,7 @@ def run_prompt_merge_demo(
     secret = secrets.token_hex(16)
     os.environ["LLMOPS_WEBHOOK__GITHUB_SECRET"] = secret
     url, stop = run_in_thread(get_settings())
-    body = json.dumps(push_payload(f"prompts/{PROMPT}.yaml", secrets.token_hex(20))).encode()
+    body = json.dumps(push_payload([f"prompts/{PROMPT}.yaml"], secrets.token_hex(20))).encode()
     since = datetime.now(UTC)
     try:
         resp = httpx.post(

@@ -191,23 +191,10 @@ def test_model_update_runs_the_eval_deployment_and_its_verdict_reaches_mlflow(
 
 
 def _push(sha: str, files: list[str], padding: int = 0) -> dict:
-    """A GitHub push to the default branch modifying `files` in one commit."""
-    payload: dict[str, Any] = {
-        "ref": "refs/heads/main",
-        "before": hashlib.sha1(sha.encode()).hexdigest(),
-        "after": sha,
-        "repository": {"full_name": "acme/support-bot", "default_branch": "main"},
-        "pusher": {"name": "alice"},
-        "commits": [
-            {
-                "id": sha,
-                "author": {"name": "Alice", "username": "alice", "email": "alice@example.com"},
-                "added": [],
-                "modified": files,
-                "removed": [],
-            }
-        ],
-    }
+    """A GitHub push to the default branch modifying `files` in one commit (the demo's)."""
+    from llmops.demo_prompt_merge import push_payload
+
+    payload: dict[str, Any] = push_payload(files, sha, pusher="alice")
     if padding:
         payload["padding"] = "x" * padding
     return payload
