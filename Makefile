@@ -1,6 +1,6 @@
 # Two commands do all the set-up: `make demo` and `make test`. Both bootstrap uv and the locked
 # environment (uv.lock) first. The offline settings measured in STACK-NOTES are exported here and
-# also applied by the code itself (llmops.offline), so nothing depends on the user's shell.
+# also applied by the code itself (llmops.core.offline), so nothing depends on the user's shell.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 

@@ -102,11 +102,11 @@ def _cpu_s(pid: int | None = None) -> float:
 
 
 async def main_async(args: argparse.Namespace, simulator_pid: int) -> None:
+    from llmops.core.settings import get_settings
     from llmops.evals.generate import generate, to_samples
     from llmops.evals.metrics import load_suite
     from llmops.gateway import Gateway
     from llmops.prompts import load_spec
-    from llmops.settings import get_settings
 
     settings = get_settings()
     suite = load_suite(REPO / "datasets" / "docs-qa" / "suite.yaml")
@@ -191,7 +191,7 @@ def main() -> None:
     args = parser.parse_args()
     import logging
 
-    from llmops.offline import apply_offline_defaults
+    from llmops.core.offline import apply_offline_defaults
 
     apply_offline_defaults()
     logging.getLogger("deepeval").setLevel(logging.WARNING)  # one INFO line per test case

@@ -164,7 +164,7 @@ def traffic_scores(days: int, calls_per_day: int, seed: int) -> pl.DataFrame:
     """Shipped model on the traffic simulator's user inputs (never training data), per call."""
     from datetime import date
 
-    from llmops.traffic_plan import build_plan
+    from llmops.simulators.traffic.plan import build_plan
 
     plan = build_plan(date(2025, 1, 1), days, calls_per_day, seed)
     calls = [c for c in plan.calls if c.user_text]

@@ -40,7 +40,7 @@ def phase_floor(path: Path) -> dict[str, float]:
     """DuckDB reads the JSONL and runs the daily rollup's GROUP BY."""
     import duckdb
 
-    from llmops.rollups import rollup_sql
+    from llmops.costs.rollups import rollup_sql
 
     con = duckdb.connect()
     # the file parsed once (only the fields the rollups need), then the same GROUP BYs llmops
@@ -52,9 +52,9 @@ def phase_floor(path: Path) -> dict[str, float]:
 
 def phase_ours(path: Path, home: Path) -> dict[str, float]:
     """llmops: ingest (parse, validate, price, hash users, write Parquet) + rollups + alerts."""
-    from llmops.costs import run_rollup
+    from llmops.core.settings import get_settings
+    from llmops.costs.rollup import run_rollup
     from llmops.ingest import ingest_file
-    from llmops.settings import get_settings
 
     settings = get_settings(home=home, user_hash_key="bench")
     t = time.perf_counter()
@@ -72,7 +72,7 @@ def run_phase(name: str, path: Path, home: Path) -> dict[str, float]:
 
 
 def child(name: str, path: Path, home: Path) -> None:
-    from llmops.offline import apply_offline_defaults
+    from llmops.core.offline import apply_offline_defaults
 
     apply_offline_defaults()
     t = time.perf_counter()
@@ -100,7 +100,7 @@ def main() -> None:
         child(args.phase, args.file, args.home)
         return
 
-    from llmops.traffic import write_litellm_bench_file
+    from llmops.simulators.traffic.generate import write_litellm_bench_file
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="llmops-bench-"))
     work.mkdir(parents=True, exist_ok=True)

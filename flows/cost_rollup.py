@@ -5,9 +5,9 @@ from __future__ import annotations
 from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from llmops.costs import RollupResult
-from llmops.errors import IngestError
-from llmops.settings import get_settings
+from llmops.core.errors import IngestError
+from llmops.core.settings import get_settings
+from llmops.costs.rollup import RollupResult
 from tasks.common import gather
 from tasks.cost import emit_alerts, find_new_batches, ingest_batch, publish_report, roll_up
 

@@ -7,9 +7,9 @@ from prefect.runtime import flow_run
 from prefect.states import State
 
 from flows.eval_run import eval_run
+from llmops.core.settings import get_settings
 from llmops.evals.affected import AffectedEval, affected_evals
 from llmops.evals.plan import EvalError, Trigger
-from llmops.settings import get_settings
 
 
 def _run_name() -> str:

@@ -10,11 +10,11 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from llmops.errors import LlmopsError
+from llmops.core.errors import LlmopsError
+from llmops.core.settings import Settings, get_settings
 from llmops.evals.generate import to_samples
 from llmops.evals.outcome import EvalRunResult, assemble
 from llmops.evals.plan import EvalTarget, Trigger
-from llmops.settings import Settings, get_settings
 from tasks.evals import (
     abort_tracking,
     compare_with_baseline,

@@ -10,6 +10,7 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 from pydantic import BaseModel, Field
 
+from llmops.core.settings import get_settings
 from llmops.datasets.config import load_config
 from llmops.datasets.diff import diff_items
 from llmops.datasets.store import DatasetStore
@@ -23,7 +24,6 @@ from llmops.feedback.flywheel import (
     decided,
 )
 from llmops.feedback.report import queue_report
-from llmops.settings import get_settings
 from tasks.feedback import (
     emit_candidates,
     ingest_feedback,

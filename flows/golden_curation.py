@@ -12,13 +12,13 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 from pydantic import Field
 
+from llmops.core.settings import Settings, get_settings
 from llmops.datasets.config import SplitSpec, load_config
 from llmops.datasets.curate import Candidate, CurationResult
 from llmops.datasets.errors import DatasetError
 from llmops.datasets.manifest import Approval
 from llmops.datasets.report import review_note
 from llmops.datasets.store import DatasetStore
-from llmops.settings import Settings, get_settings
 from tasks.curation import (
     assemble_candidate,
     emit_promoted,

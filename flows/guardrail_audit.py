@@ -6,8 +6,8 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from llmops.audit import AuditError, AuditResult
-from llmops.settings import get_settings
+from llmops.audit.run import AuditError, AuditResult
+from llmops.core.settings import get_settings
 from tasks.common import gather
 from tasks.guardrails import (
     audit_one_batch,

@@ -8,8 +8,8 @@ from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from llmops.core.settings import get_settings
 from llmops.model_watch.watch import ModelWatchError, WatchResult, watch_targets
-from llmops.settings import get_settings
 from tasks.common import gather
 from tasks.model_watch import (
     emit_model_updates,

@@ -207,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             "Held-out rows were never used for training or model selection. Texts are truncated "
             "to 2000 chars. Duplicates (case/whitespace-normalised) share a CV group. "
             "Augmented concatenations are built inside each fit from that fit's rows only. "
-            "The simulator's traffic text (llmops.traffic_text) is not training data. "
+            "The simulator's traffic text (llmops.simulators.traffic.text) is not training data. "
             "The encoder LR sees whole texts only (no sentence pieces) and runs only on texts "
             "that reach the full model with a whole-text score >= embed_band; the sentence lift "
             "is applied after the blend."

@@ -10,7 +10,7 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.futures import PrefectFuture
 from prefect.states import State
 
-from llmops.errors import LlmopsError
+from llmops.core.errors import LlmopsError
 
 K = TypeVar("K")
 

@@ -8,11 +8,11 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.events import emit_event
 
-from llmops.costs import ALERT_EVENTS, RollupResult, run_rollup
+from llmops.core.settings import Settings
+from llmops.costs.report import cost_report
+from llmops.costs.rollup import ALERT_EVENTS, RollupResult, run_rollup
 from llmops.ingest import BatchResult, discover, ingest_file, price_book
-from llmops.lake import file_digest, table_dir
-from llmops.reports import cost_report
-from llmops.settings import Settings
+from llmops.lake.files import file_digest, table_dir
 from tasks.common import transient
 
 

@@ -10,6 +10,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
+from llmops.core.settings import Settings
 from llmops.datasets.config import DatasetConfig, SplitSpec
 from llmops.datasets.curate import (
     Candidate,
@@ -27,7 +28,6 @@ from llmops.datasets.manifest import Approval, Lineage, Manifest, Removal, Valid
 from llmops.datasets.report import candidate_report
 from llmops.datasets.schema import Item
 from llmops.datasets.store import DatasetStore
-from llmops.settings import Settings
 from tasks.common import transient
 
 PROMOTED_EVENT = "llmops.dataset.promoted"

@@ -13,11 +13,11 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
+from llmops.core.settings import Settings
 from llmops.datasets.schema import Item
 from llmops.evals.compare import Comparison
 from llmops.evals.generate import Generation
 from llmops.evals.plan import EvalPlan, EvalTarget, Trigger, make_plan
-from llmops.settings import Settings
 
 if TYPE_CHECKING:
     from llmops.evals.metrics import EvalSample, MetricResult, MetricSpec

@@ -10,13 +10,13 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.events import emit_event
 
+from llmops.core.settings import Settings
 from llmops.datasets.config import load_config
 from llmops.datasets.store import DatasetStore
 from llmops.feedback.candidates import NewFeedback, load_new_feedback
 from llmops.feedback.flywheel import Approved, ReviewQueue, Settled, build_queue, raw_record
 from llmops.feedback.ingest import FeedbackBatch, ingest_paths
 from llmops.feedback.ledger import candidates_file, write_ledger
-from llmops.settings import Settings
 from tasks.common import transient
 
 ARTIFACT_KEY = "feedback-flywheel"
@@ -69,7 +69,7 @@ def publish_report(markdown: str) -> str:
 @task(name="write-candidates-file", cache_policy=NO_CACHE)
 def write_candidates(settings: Settings, dataset: str, approved: list[Approved]) -> str:
     """Approved candidates as JSONL in the dataset's raw columns, for the golden curation."""
-    from llmops.lake import atomic_path
+    from llmops.lake.files import atomic_path
 
     config = load_config(DatasetStore(settings.datasets_dir).config_path(dataset))
     records = sorted((raw_record(a, config) for a in approved), key=lambda r: str(r))

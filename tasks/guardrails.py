@@ -6,7 +6,8 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.events import emit_event
 
-from llmops.audit import (
+from llmops.audit.report import audit_report
+from llmops.audit.run import (
     ALERT_EVENT,
     AuditResult,
     AuditSummary,
@@ -21,8 +22,7 @@ from llmops.audit import (
     summarise_run,
     write_judge_findings,
 )
-from llmops.audit_report import audit_report
-from llmops.settings import Settings
+from llmops.core.settings import Settings
 from tasks.common import transient
 
 

@@ -6,11 +6,11 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.events import emit_event
 
+from llmops.core.settings import Settings
 from llmops.model_watch.detect import ModelUpdate
 from llmops.model_watch.probe import Probe
 from llmops.model_watch.report import watch_report
 from llmops.model_watch.watch import WatchResult, probe, record
-from llmops.settings import Settings
 from tasks.common import transient
 
 UPDATE_EVENT = "llmops.model.updated"

@@ -7,12 +7,18 @@ from pathlib import Path
 
 import pytest
 
-from llmops.offline import apply_offline_defaults
-from tests.simulator_fixtures import fresh_simulator, simulator  # noqa: F401 - fixtures
+from llmops.core.offline import apply_offline_defaults
 
 apply_offline_defaults()
 
-DATA = Path(__file__).parent / "data"
+# Shared builders and fixtures live in tests/builders/; these modules also define fixtures.
+pytest_plugins = [
+    "tests.builders.simulator",
+    "tests.builders.provider",
+    "tests.builders.prompts",
+    "tests.builders.webhook",
+    "tests.builders.metrics",
+]
 
 
 @pytest.fixture
@@ -27,7 +33,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 @pytest.fixture
 def settings(home: Path):
     """Settings over the fresh home."""
-    from llmops.settings import get_settings
+    from llmops.core.settings import get_settings
 
     return get_settings()
 

@@ -13,9 +13,10 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.llmops.test_status import populate_home
+from tests.builders.paths import REPO
+from tests.llmops.status.test_collect import populate_home
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 # per notebook: text its outputs must show and the least number of rendered plots
 EXPECTED: dict[str, tuple[list[str], int]] = {
     # the simulator plants a cost spike, an error burst and a slow hour

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.builders.paths import REPO
+
+ROOT = REPO
 SPEC = yaml.safe_load((ROOT / "prefect.yaml").read_text())
 
 

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.helpers import CHROMIUM, CHROMIUM_FLAGS, TAKEN, WAIT_MS, free_port
+from tests.builders.browser import CHROMIUM, CHROMIUM_FLAGS, TAKEN, WAIT_MS, free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
 
-    from llmops.settings import Settings
+    from llmops.core.settings import Settings
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -75,8 +75,8 @@ def page(browser: BrowserContext) -> Iterator[Page]:
 @pytest.fixture(scope="package")
 def prefect_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """API URL of a real `prefect server start` with the UI (the test harness serves no UI)."""
-    from llmops.prefect_server import ensure_server, stop_server
-    from llmops.settings import get_settings
+    from llmops.core.settings import get_settings
+    from llmops.services.prefect_server import ensure_server, stop_server
 
     home = tmp_path_factory.mktemp("prefect-ui-home")
     port = free_port()
@@ -99,8 +99,8 @@ def prefect_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 @pytest.fixture(scope="package")
 def mlflow_ui(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Settings]]:
     """(URL, settings) of a real MLflow server (one worker) over a fresh home's SQLite store."""
-    from llmops.mlflow_server import ensure_server, stop_server
-    from llmops.settings import get_settings
+    from llmops.core.settings import get_settings
+    from llmops.services.mlflow_server import ensure_server, stop_server
 
     settings = get_settings(home=tmp_path_factory.mktemp("mlflow-ui-home"))
     url, started = ensure_server(settings, port=free_port())

@@ -9,15 +9,14 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.browser.helpers import off_thread, shot
-from tests.eval_suite import SMALL_SUITE
+from tests.builders.browser import off_thread, shot
+from tests.builders.eval_suite import SMALL_SUITE
+from tests.builders.paths import REPO
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
 
-    from llmops.settings import Settings
-
-REPO = Path(__file__).resolve().parents[2]
+    from llmops.core.settings import Settings
 
 
 def run_eval(settings: Settings, tmp: Path) -> tuple[str, str, str, str, str]:

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
 
-from tests.browser.helpers import off_thread, shot
-from tests.prefect_api import artifact
+from tests.builders.browser import off_thread, shot
+from tests.builders.prefect_api import artifact
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -88,7 +88,7 @@ def test_flow_run_and_its_report_are_in_the_prefect_ui(
 ) -> None:
     from playwright.sync_api import expect
 
-    from llmops.traffic import generate_traffic
+    from llmops.simulators.traffic.generate import generate_traffic
 
     drop = tmp_path / "drop"
     generate_traffic(drop, days=10, calls_per_day=100, seed=7)  # the smallest planted traffic
@@ -127,7 +127,7 @@ def test_guardrail_findings_are_in_the_prefect_ui_masked(
 ) -> None:
     from playwright.sync_api import expect
 
-    from llmops.traffic import generate_traffic
+    from llmops.simulators.traffic.generate import generate_traffic
 
     drop = tmp_path / "drop"
     manifest = generate_traffic(drop, days=10, calls_per_day=100, seed=7)

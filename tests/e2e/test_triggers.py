@@ -24,9 +24,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.eval_suite import SMALL_SUITE
+from tests.builders.eval_suite import SMALL_SUITE
+from tests.builders.paths import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 SECRET = "e2e-gh-secret-3f9a1c"
 PROMPT = "docs-qa-answer"
 EVENT = "llmops.prompt.merged"
@@ -53,9 +53,9 @@ def stack(
     """Home, data, env, deployments, a worker on the harness server and the webhook receiver."""
     from prefect.settings import PREFECT_API_URL
 
-    from llmops.settings import get_settings
+    from llmops.core.settings import get_settings
+    from llmops.services.worker import ensure_worker, register_deployments, stop_worker
     from llmops.webhook.server import run_in_thread
-    from llmops.worker_process import ensure_worker, register_deployments, stop_worker
 
     root = tmp_path_factory.mktemp("e2e")
     datasets = root / "datasets"
@@ -116,7 +116,7 @@ def _latency(event: dict, run) -> str:
 
 def _one_triggered_run(deployment: str, since: datetime, **params: Any):
     """Wait for the flow run a trigger creates; exactly one may match `params`."""
-    from llmops.demo_triggers import deployment_runs, wait_until
+    from llmops.demo.triggers import deployment_runs, wait_until
 
     def found():
         runs = [
@@ -135,7 +135,7 @@ def test_model_update_runs_the_eval_deployment_and_its_verdict_reaches_mlflow(
     stack: Stack,
 ) -> None:
     from flows.eval_run import eval_run
-    from llmops.demo_triggers import (
+    from llmops.demo.triggers import (
         MODEL_UPDATE_DEPLOYMENT,
         WATCH_DEPLOYMENT,
         deployment_runs,
@@ -192,7 +192,7 @@ def test_model_update_runs_the_eval_deployment_and_its_verdict_reaches_mlflow(
 
 def _push(sha: str, files: list[str], padding: int = 0) -> dict:
     """A GitHub push to the default branch modifying `files` in one commit (the demo's)."""
-    from llmops.demo_prompt_merge import push_payload
+    from llmops.demo.prompt_merge import push_payload
 
     payload: dict[str, Any] = push_payload(files, sha, pusher="alice")
     if padding:
@@ -230,7 +230,7 @@ class MergedPush:
 @pytest.fixture(scope="module")
 def merged_push(stack: Stack) -> MergedPush:
     """Change the prompt file, send the signed push over HTTP, wait for the triggered run."""
-    from llmops.demo_triggers import PROMPT_MERGE_DEPLOYMENT, read_events, wait_until
+    from llmops.demo.triggers import PROMPT_MERGE_DEPLOYMENT, read_events, wait_until
 
     path = stack.prompts / f"{PROMPT}.yaml"
     text = path.read_text()
@@ -255,7 +255,7 @@ def merged_push(stack: Stack) -> MergedPush:
 def test_unsigned_wrongly_signed_replayed_or_oversized_requests_make_no_run(
     stack: Stack, merged_push: MergedPush
 ) -> None:
-    from llmops.demo_triggers import PROMPT_MERGE_DEPLOYMENT, deployment_runs, read_events
+    from llmops.demo.triggers import PROMPT_MERGE_DEPLOYMENT, deployment_runs, read_events
 
     runs_before = {r.id for r in deployment_runs(PROMPT_MERGE_DEPLOYMENT)}
     assert merged_push.run.id in runs_before
@@ -282,7 +282,7 @@ def test_unsigned_wrongly_signed_replayed_or_oversized_requests_make_no_run(
 
 
 def test_signed_push_touching_a_prompt_runs_its_eval(stack: Stack, merged_push: MergedPush) -> None:
-    from llmops.demo_triggers import triggered_evals, wait_final
+    from llmops.demo.triggers import triggered_evals, wait_final
 
     (sent,) = merged_push.answer["events"]
     assert sent["prompt"] == PROMPT and sent["change"] == "modified"

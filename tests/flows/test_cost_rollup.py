@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from llmops.costs import ALERT_EVENTS
-from tests.llmops.test_alerts import build_log
-from tests.prefect_api import artifact, events
+from llmops.costs.rollup import ALERT_EVENTS
+from tests.builders.prefect_api import artifact, events
+from tests.llmops.costs.test_alerts import build_log
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

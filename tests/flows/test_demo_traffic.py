@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from llmops.traffic import generate_traffic
-from llmops.warehouse import connect
+from llmops.lake.warehouse import connect
+from llmops.simulators.traffic.generate import generate_traffic
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

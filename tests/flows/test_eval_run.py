@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.eval_suite import SMALL_SUITE
-from tests.prefect_api import events
+from tests.builders.eval_suite import SMALL_SUITE
+from tests.builders.paths import REPO
+from tests.builders.prefect_api import events
 
-REPO = Path(__file__).resolve().parents[2]
 ITEMS = 30  # enough pairs for the gate (min 20) while keeping the test quick
 
 
@@ -40,7 +40,7 @@ def _mlflow_run(settings, run_id: str):
 
 
 def _lake_runs(settings) -> list[tuple]:
-    from llmops.warehouse import connect
+    from llmops.lake.warehouse import connect
 
     return (
         connect(settings.lake_dir)
@@ -75,7 +75,7 @@ def test_unchanged_model_passes_and_a_degraded_model_update_fails(
     ]
     assert rows[-1][3].endswith("-sim-v2")
 
-    from llmops.warehouse import connect
+    from llmops.lake.warehouse import connect
 
     drop = (
         connect(settings.lake_dir)
@@ -116,7 +116,7 @@ def test_injected_errors_are_retried_and_the_items_still_failing_are_reported(
     eval_home["simulator"].configure(error_rate=0.2, timeout_share=0.0)
     result = _run(eval_home["suite"], baseline="none")
     assert result.llm_calls > 0
-    from llmops.warehouse import connect
+    from llmops.lake.warehouse import connect
 
     con = connect(settings.lake_dir)
     assert f"Items that failed ({result.failed_items})" in result.report

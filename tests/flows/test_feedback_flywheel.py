@@ -13,18 +13,19 @@ from pathlib import Path
 
 import pytest
 
-from llmops.traffic import generate_traffic
-from tests.prefect_api import artifact, events, paused_run
+from llmops.simulators.traffic.generate import generate_traffic
+from tests.builders.paths import REPO
+from tests.builders.prefect_api import artifact, events, paused_run
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO
 
 
 @pytest.fixture(scope="module")
 def traffic_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
     """Ten days of simulated traffic ingested once (same user-hash key as the `home` fixture)."""
+    from llmops.core.settings import get_settings
     from llmops.ingest import ingest_paths
-    from llmops.settings import get_settings
 
     root = tmp_path_factory.mktemp("traffic")
     manifest = generate_traffic(
@@ -38,8 +39,8 @@ def traffic_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[s
 @pytest.fixture
 def world(traffic_lake, datasets_dir: Path, tmp_path: Path):
     """A fresh home with the traffic's lake, docs-qa in the store, and the demo feedback files."""
-    from llmops.feedback.demo import write_demo_feedback
-    from llmops.settings import get_settings
+    from llmops.core.settings import get_settings
+    from llmops.simulators.feedback import write_demo_feedback
 
     lake, traffic_pii = traffic_lake
     settings = get_settings()
@@ -57,7 +58,7 @@ def _store(settings):
 
 
 def _ledger(settings) -> dict[str, str]:
-    from llmops.warehouse import connect
+    from llmops.lake.warehouse import connect
 
     con = connect(settings.lake_dir)
     try:

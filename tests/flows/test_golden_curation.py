@@ -11,17 +11,18 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.llmops.datasets.helpers import dirty_batch
-from tests.prefect_api import artifact, events, paused_run
+from tests.builders.datasets import dirty_batch
+from tests.builders.paths import REPO
+from tests.builders.prefect_api import artifact, events, paused_run
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO
 
 
 @pytest.fixture
 def cfg(datasets_dir: Path):
     """Settings over the fresh home and store."""
-    from llmops.settings import get_settings
+    from llmops.core.settings import get_settings
 
     return get_settings()
 

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from llmops.core.settings import get_settings
 from llmops.ingest import ingest_paths
-from llmops.settings import get_settings
-from llmops.warehouse import connect
-from tests.llmops.test_audit import build_demo_lake
-from tests.llmops.test_audit_judge import EMAIL, KEY, write_log
-from tests.prefect_api import artifact, events
-from tests.simulator_fixtures import SimulatorHandle
+from llmops.lake.warehouse import connect
+from tests.builders.prefect_api import artifact, events
+from tests.builders.simulator import SimulatorHandle
+from tests.llmops.audit.test_judge import EMAIL, KEY, write_log
+from tests.llmops.audit.test_run import build_demo_lake
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.prefect_api import artifact, events
-from tests.simulator_fixtures import SimulatorHandle
+from tests.builders.prefect_api import artifact, events
+from tests.builders.simulator import SimulatorHandle
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -359,7 +359,7 @@ def curate_files(
 
 def write_curation_log(home: Path, candidate: Candidate, report: str) -> Path:
     """Keep the approved candidate's quarantine, removals and report under LLMOPS_HOME."""
-    from llmops.lake import atomic_path
+    from llmops.lake.files import atomic_path
 
     folder = home / "curation" / candidate.name / candidate.version
     folder.mkdir(parents=True, exist_ok=True)

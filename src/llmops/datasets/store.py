@@ -22,7 +22,7 @@ from llmops.datasets.config import CONFIG_FILE
 from llmops.datasets.errors import DatasetError, StaleParentError
 from llmops.datasets.manifest import Lineage, Manifest
 from llmops.datasets.schema import Item, parse_jsonl, version_id
-from llmops.lake import atomic_path
+from llmops.lake.files import atomic_path
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 ITEMS_FILE = "items.jsonl"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
-from llmops.settings import Settings
+from llmops.core.settings import Settings
 
 
 class AffectedEval(BaseModel):

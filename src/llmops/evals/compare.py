@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, Field
 
-from llmops.evals.config import GateConfig
+from llmops.core.settings.evals import GateConfig
 
 Verdict = Literal["pass", "fail", "inconclusive"]
 RunVerdict = Literal["pass", "fail", "inconclusive", "baseline"]

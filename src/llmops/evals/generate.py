@@ -47,7 +47,7 @@ async def generate(
     gateway: Gateway, spec: PromptSpec, items: list[Item], model: str | None = None
 ) -> list[Generation]:
     """Answer every item (concurrency is the gateway's); a failed item records its error."""
-    from llmops.errors import LlmopsError
+    from llmops.core.errors import LlmopsError
     from llmops.prompts import render
 
     alias = model or spec.model

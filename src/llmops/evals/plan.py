@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel
 
-from llmops.errors import LlmopsError
-from llmops.settings import Settings
+from llmops.core.errors import LlmopsError
+from llmops.core.settings import Settings
 
 if TYPE_CHECKING:
     from llmops.datasets.manifest import Manifest

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from llmops.core.settings.evals import GateConfig
 from llmops.evals.compare import Comparison, MetricComparison, compare_metric, gate
-from llmops.evals.config import GateConfig
 from llmops.evals.generate import Generation
 
 if TYPE_CHECKING:

@@ -11,8 +11,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from llmops.arrow_schema import all_schemas
-from llmops.lake import ensure_lake, write_table
+from llmops.lake.arrow import all_schemas
+from llmops.lake.files import ensure_lake, write_table
 
 
 def _table(name: str, rows: list[dict[str, Any]]) -> pa.Table:

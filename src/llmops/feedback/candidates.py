@@ -9,8 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from llmops.core.settings import Settings
 from llmops.feedback.model import is_negative, severity
-from llmops.settings import Settings
 
 # the RAG layout the applications log: "Context:\n[Title] body\n\nQuestion: ..."
 _RAG = re.compile(r"^\s*Context:\s*\n(?P<context>.*?)\n\s*\nQuestion:\s*(?P<question>.+)$", re.S)
@@ -55,7 +55,7 @@ NEW_FEEDBACK_SQL = """
 
 def load_new_feedback(settings: Settings, shown: int = 10) -> NewFeedback:
     """Feedback the flywheel has not processed, joined to llm_calls (its call, or its trace's last)."""
-    from llmops.warehouse import connect
+    from llmops.lake.warehouse import connect
 
     con = connect(settings.lake_dir)
     try:

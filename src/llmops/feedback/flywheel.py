@@ -15,9 +15,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from llmops.core.errors import LlmopsError
 from llmops.datasets.config import DatasetConfig, DedupSpec, ValidationSpec
 from llmops.datasets.schema import Item
-from llmops.errors import LlmopsError
 from llmops.feedback.candidates import SOURCE, candidate_id
 
 Row = dict[str, Any]

@@ -17,9 +17,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from llmops.core.settings import Settings
 from llmops.feedback.ingest import ingest_records
 from llmops.feedback.model import FeedbackIn, parse_record
-from llmops.settings import Settings
 
 
 class _TooLarge(Exception):

@@ -19,8 +19,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from llmops.core.settings import Settings
 from llmops.feedback.model import FeedbackError, FeedbackIn, parse_record, utcnow
-from llmops.settings import Settings
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 HTTP_SOURCE = "http:POST /feedback"
@@ -121,7 +121,7 @@ def unknown_calls(settings: Settings, recs: list[FeedbackIn]) -> int:
         return 0
     import pyarrow as pa
 
-    from llmops.warehouse import connect
+    from llmops.lake.warehouse import connect
 
     refs = pa.table(
         {
@@ -143,7 +143,7 @@ def unknown_calls(settings: Settings, recs: list[FeedbackIn]) -> int:
 
 
 def _glob(settings: Settings) -> str:
-    from llmops.lake import table_glob
+    from llmops.lake.files import table_glob
 
     return table_glob(settings.lake_dir, "feedback")
 
@@ -165,8 +165,8 @@ def write_batch(
     """Write a batch's feedback and quarantine files (each atomically); count what was new."""
     import pyarrow as pa
 
-    from llmops.arrow_schema import all_schemas
-    from llmops.lake import ensure_lake, write_table
+    from llmops.lake.arrow import all_schemas
+    from llmops.lake.files import ensure_lake, write_table
 
     now = received or utcnow()
     schemas = all_schemas()

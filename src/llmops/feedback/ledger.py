@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from llmops.core.settings import Settings
 from llmops.feedback.flywheel import Settled
 from llmops.feedback.model import utcnow
-from llmops.settings import Settings
 
 
 def write_ledger(
@@ -18,8 +18,8 @@ def write_ledger(
         return None
     import pyarrow as pa
 
-    from llmops.arrow_schema import all_schemas
-    from llmops.lake import ensure_lake, write_table
+    from llmops.lake.arrow import all_schemas
+    from llmops.lake.files import ensure_lake, write_table
 
     ids = sorted(s.feedback_id for s in settled)
     batch_id = "ledger-" + hashlib.sha256("\n".join(ids).encode()).hexdigest()[:24]

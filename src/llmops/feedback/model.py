@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from llmops.errors import LlmopsError
+from llmops.core.errors import LlmopsError
 
 NEGATIVE_RATING = 2  # ratings at or below this are negative feedback
 

@@ -10,7 +10,7 @@ CLIP = 110
 
 def _cell(text: str | None, width: int = CLIP) -> str:
     """Masked (residual mask over the scrubbed text), one line, clipped, pipe-safe."""
-    from llmops.audit_scan import residual_mask
+    from llmops.audit.scan import residual_mask
 
     text = " ".join(residual_mask(text or "").split())
     if len(text) > width:

@@ -28,7 +28,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import on first use, so `llmops.settings` can import `llmops.gateway.config` cheaply."""
+    """Import on first use, so `llmops.core.settings` can import `llmops.core.settings.gateway` cheaply."""
     if name not in _LAZY:
         raise AttributeError(f"module 'llmops.gateway' has no attribute {name!r}")
     import importlib

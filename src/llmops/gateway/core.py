@@ -15,8 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from llmops.errors import LlmopsError
-from llmops.gateway.config import ModelAlias
+from llmops.core.errors import LlmopsError
+from llmops.core.settings.gateway import ModelAlias
 from llmops.gateway.errors import BudgetExceeded
 from llmops.gateway.records import CallRecord, GatewaySummary, ServedIdentity
 from llmops.gateway.retry import backoff_s, classify, describe
@@ -25,8 +25,8 @@ from llmops.gateway.routing import Route, check_aliases, route
 if TYPE_CHECKING:
     import litellm
 
-    from llmops.pricing import PriceBook
-    from llmops.settings import Settings
+    from llmops.core.settings import Settings
+    from llmops.costs.pricing import PriceBook
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,7 +37,7 @@ TIMEOUT_GRACE_S = 5.0  # hard bound over litellm's own per-request timeout
 
 def _litellm() -> Any:
     """litellm, imported on first use with offline settings and without chatter."""
-    from llmops.offline import apply_offline_defaults
+    from llmops.core.offline import apply_offline_defaults
 
     apply_offline_defaults()
     import litellm
@@ -74,7 +74,7 @@ class Gateway:
     ) -> None:
         """Aliases, cap and concurrency from settings unless given (usd_cap None: the setting's)."""
         if settings is None:
-            from llmops.settings import get_settings
+            from llmops.core.settings import get_settings
 
             settings = get_settings()
         self.settings = settings
@@ -174,7 +174,7 @@ class Gateway:
 
     def _price_book(self) -> PriceBook:
         if self._prices is None:
-            from llmops.pricing import PriceBook, load_overrides
+            from llmops.costs.pricing import PriceBook, load_overrides
 
             self._prices = PriceBook(load_overrides(self.settings.prices_file))
         return self._prices
@@ -197,7 +197,7 @@ class Gateway:
 
     def _ensure_simulator_once(self) -> str:
         """The simulator's URL, checked (or started) by the first call only."""
-        from llmops.simulator_process import ensure_simulator
+        from llmops.services.simulator import ensure_simulator
 
         with self._simulator_lock:
             if self._simulator_url is None:

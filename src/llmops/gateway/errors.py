@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from llmops.errors import LlmopsError
+from llmops.core.errors import LlmopsError
 
 
 class BudgetExceeded(LlmopsError):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from llmops.errors import ConfigError
-from llmops.gateway.config import SIMULATOR, ModelAlias
+from llmops.core.errors import ConfigError
+from llmops.core.settings.gateway import SIMULATOR, ModelAlias
 
 SIMULATOR_KEY = "llmops-simulator-needs-no-key"
 

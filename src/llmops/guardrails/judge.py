@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
-    from llmops.evals.metrics.llm import LLMClient
+    from llmops.gateway.client import LLMClient
 
 CLASSIFIER_NAME = "input_is_prompt_injection"
 YES, NO = "yes", "no"
@@ -73,8 +73,8 @@ async def ajudge_injections(
     """Ask the judge about each (already masked) input; stop cleanly when the run must stop."""
     from deepeval.test_case import LLMTestCase
 
-    from llmops.evals.metrics.deepeval_metrics import gateway_model_class
-    from llmops.evals.metrics.llm import run_stopper
+    from llmops.gateway.client import run_stopper
+    from llmops.gateway.deepeval_judge import gateway_model_class
 
     judge = gateway_model_class()(llm, alias)
     gate = asyncio.Semaphore(concurrency)

@@ -13,16 +13,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel
 
-from llmops.arrow_schema import all_schemas, arrow_schema
-from llmops.errors import IngestError
+from llmops.core.errors import IngestError
+from llmops.core.settings import Settings
+from llmops.costs.pricing import PriceBook, load_overrides
 from llmops.ingest import readers
 from llmops.ingest.detect import detect, sample_lines
 from llmops.ingest.formats import FORMATS
 from llmops.ingest.normalize import Normalizer
-from llmops.lake import BatchWriter, ensure_lake, file_digest, table_dir, write_table
-from llmops.pricing import PriceBook, load_overrides
-from llmops.schema import BATCHES, LLM_CALLS, QUARANTINE
-from llmops.settings import Settings
+from llmops.lake.arrow import all_schemas, arrow_schema
+from llmops.lake.files import BatchWriter, ensure_lake, file_digest, table_dir, write_table
+from llmops.lake.schema import BATCHES, LLM_CALLS, QUARANTINE
 
 __all__ = ["BatchResult", "discover", "ingest_file", "ingest_paths", "price_book"]
 

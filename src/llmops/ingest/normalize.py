@@ -9,11 +9,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from llmops.arrow_schema import arrow_schema
+from llmops.costs.pricing import PriceBook
 from llmops.ingest.formats import MAPPINGS, RAW_FIELDS, Paths, source_field
 from llmops.ingest.readers import CSV_ERROR
-from llmops.pricing import PriceBook
-from llmops.schema import LLM_CALLS
+from llmops.lake.arrow import arrow_schema
+from llmops.lake.schema import LLM_CALLS
 
 INT_FIELDS = ("input_tokens", "output_tokens", "cached_tokens")
 TS_FIELDS = ("started_at", "ended_at", "first_token_at")

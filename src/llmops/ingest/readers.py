@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from llmops.errors import IngestError
+from llmops.core.errors import IngestError
 
 CSV_ERROR = "#csv-error: "  # marks a CSV row that could not be turned into a record
 CHUNK_SCHEMA = pa.schema([("rec_no", pa.int64()), ("line", pa.large_string())])

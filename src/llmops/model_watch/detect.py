@@ -21,7 +21,7 @@ class Identity(BaseModel):
 
 
 class Observation(BaseModel):
-    """One row of the lake table `model_versions` (see llmops.schema.MODEL_VERSIONS)."""
+    """One row of the lake table `model_versions` (see llmops.lake.schema.MODEL_VERSIONS)."""
 
     observed_at: datetime
     alias: str

@@ -17,8 +17,8 @@ _MERGED_KEY = b"llmops.merged_files"
 
 def last_observations(lake: Path) -> dict[str, Observation]:
     """The newest row of every alias (its declared identity and drift streak)."""
-    from llmops.schema import column_names
-    from llmops.warehouse import connect
+    from llmops.lake.schema import column_names
+    from llmops.lake.warehouse import connect
 
     con = connect(lake)
     try:
@@ -39,9 +39,9 @@ def write_observations(lake: Path, probe_id: str, rows: list[Observation]) -> Pa
     the same run replaces its file). None when there is nothing to write."""
     import pyarrow as pa
 
-    from llmops.arrow_schema import arrow_schema
-    from llmops.lake import write_table
-    from llmops.schema import MODEL_VERSIONS
+    from llmops.lake.arrow import arrow_schema
+    from llmops.lake.files import write_table
+    from llmops.lake.schema import MODEL_VERSIONS
 
     if not rows:
         return None
@@ -64,7 +64,7 @@ def compact_observations(lake: Path, today: date) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from llmops.lake import table_dir, write_table
+    from llmops.lake.files import table_dir, write_table
 
     folder = table_dir(lake, TABLE)
     cutoff = f"{today:%Y%m%d}"

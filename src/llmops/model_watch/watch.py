@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
-from llmops.errors import LlmopsError
+from llmops.core.errors import LlmopsError
 from llmops.model_watch.detect import ModelUpdate, Observation, decide, error_observation, update_of
 from llmops.model_watch.probe import Probe, probe_alias
 from llmops.model_watch.store import (
@@ -18,8 +18,8 @@ from llmops.model_watch.store import (
 )
 
 if TYPE_CHECKING:
+    from llmops.core.settings import Settings
     from llmops.gateway import Gateway
-    from llmops.settings import Settings
 
 
 class ModelWatchError(LlmopsError):

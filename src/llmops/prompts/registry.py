@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from mlflow import MlflowClient
     from mlflow.entities.model_registry import PromptVersion
 
-    from llmops.settings import Settings
+    from llmops.core.settings import Settings
 
 CHAMPION = "champion"
 CANDIDATE = "candidate"

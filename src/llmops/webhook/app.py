@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
-from llmops.settings import Settings
+from llmops.core.settings import Settings
 from llmops.webhook.events import Provider
 from llmops.webhook.receiver import Delivery, Emit, Outcome, Receiver, Rejected
 from llmops.webhook.store import DeliveryStore
@@ -48,7 +48,7 @@ def create_app(
     """The receiver app; `emit` defaults to Prefect's `emit_event` (flushed per delivery)."""
     config = settings.webhook
     if emit is None:
-        from llmops.webhook.prefect_emit import PrefectEmitter
+        from llmops.orchestration.events import PrefectEmitter
 
         emit = PrefectEmitter(timeout_s=config.emit_timeout_s)
     repo_dir = (config.repo_dir or Path.cwd()).expanduser().resolve()

@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from llmops.errors import LlmopsError
+from llmops.core.errors import LlmopsError
 from llmops.webhook.events import ChangeKind
 
 _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")

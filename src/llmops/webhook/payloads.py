@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from llmops.errors import LlmopsError
+from llmops.core.errors import LlmopsError
 from llmops.webhook.events import Provider, Source
 
 ZERO_SHA = "0" * 40

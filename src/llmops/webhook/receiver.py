@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from llmops.errors import LlmopsError
+from llmops.core.errors import LlmopsError
+from llmops.core.settings.webhook import WebhookSettings
 from llmops.webhook import changes, gitdiff
-from llmops.webhook.config import WebhookSettings
 from llmops.webhook.events import PromptMerged, Provider
 from llmops.webhook.payloads import (
     ZERO_SHA,

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 
 from starlette.routing import BaseRoute
 
-from llmops.settings import Settings
+from llmops.core.settings import Settings
 from llmops.webhook.receiver import Emit
 
 
@@ -43,7 +43,7 @@ def run_in_thread(
     The thread runs in a copy of the caller's context, so Prefect settings set with
     `temporary_settings` (the test harness) apply to the events it emits.
     """
-    from llmops.server_thread import run_server_in_thread
+    from llmops.services.server_thread import run_server_in_thread
 
     return run_server_in_thread(
         lambda p: _server(settings, emit, extra_routes, host=host, port=p, log_level="warning"),

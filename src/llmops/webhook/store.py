@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from llmops.errors import LlmopsError
+from llmops.core.errors import LlmopsError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (

@@ -10,7 +10,7 @@ from llmops.datasets.curate import curate_files
 from llmops.datasets.diff import unified_jsonl_diff
 from llmops.datasets.manifest import Approval
 from llmops.datasets.store import DatasetStore
-from tests.llmops.datasets.helpers import CLEAN, dirty_batch, qa, write_jsonl
+from tests.builders.datasets import CLEAN, dirty_batch, qa, write_jsonl
 
 CFG = DatasetConfig.model_validate({"import": {"source": "unit-test"}})
 

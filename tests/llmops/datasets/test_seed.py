@@ -9,8 +9,8 @@ from llmops.datasets.config import load_config
 from llmops.datasets.curate import curate_files
 from llmops.datasets.store import DatasetStore
 from llmops.datasets.validation import validate_rows
+from tests.builders.paths import REPO
 
-REPO = Path(__file__).resolve().parents[3]
 SEED = REPO / "datasets" / "public" / "ares" / "ares-human-annotations.tsv"
 CONFIG = REPO / "datasets" / "docs-qa" / "dataset.yaml"
 SEED_SHA = "7ba390e28e8f1af583f883a761638f46ee60550182e7a240d466da3328fe985f"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[3]
+from tests.builders.paths import REPO
 
 
 @pytest.fixture
@@ -21,9 +21,9 @@ def prompts(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 def test_a_model_update_evaluates_every_champion_on_that_alias_and_a_merge_its_candidate(
     prompts: Path,
 ) -> None:
+    from llmops.core.settings import get_settings
     from llmops.evals.affected import affected_evals
     from llmops.evals.plan import EvalError
-    from llmops.settings import get_settings
 
     settings = get_settings()
     on_alias = affected_evals(settings, alias="candidate")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from llmops.core.settings.evals import GateConfig
 from llmops.evals.compare import compare_metric, gate, paired_bootstrap
-from llmops.evals.config import GateConfig
 
 CFG = GateConfig(max_drop=0.05, min_pairs=20, resamples=2000)
 

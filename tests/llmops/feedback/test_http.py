@@ -11,8 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from llmops.warehouse import connect
-from tests.llmops.feedback.helpers import lake_with_calls
+from llmops.lake.warehouse import connect
+from tests.builders.feedback import lake_with_calls
 
 TOKEN = "s3cret-token"
 
@@ -23,8 +23,8 @@ def server(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     import uvicorn
     from starlette.applications import Starlette
 
+    from llmops.core.settings import get_settings
     from llmops.feedback.http import feedback_routes
-    from llmops.settings import get_settings
 
     monkeypatch.setenv("LLMOPS_FEEDBACK__TOKEN", TOKEN)
     monkeypatch.setenv("LLMOPS_FEEDBACK__MAX_BODY_BYTES", "4000")

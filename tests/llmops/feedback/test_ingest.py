@@ -9,8 +9,8 @@ import pytest
 
 from llmops.feedback.ingest import ingest_file, ingest_paths
 from llmops.feedback.model import FeedbackError, parse_record
-from llmops.warehouse import connect
-from tests.llmops.feedback.helpers import lake_with_calls, write_jsonl
+from llmops.lake.warehouse import connect
+from tests.builders.feedback import lake_with_calls, write_jsonl
 
 GOOD = [
     {"feedback_id": "f1", "call_id": "call-1", "kind": "thumb_down", "user_id": "u1"},

@@ -8,12 +8,12 @@ from typing import Any
 
 import pytest
 
-from llmops.errors import ConfigError, LlmopsError
+from llmops.core.errors import ConfigError, LlmopsError
+from llmops.core.settings import Settings, get_settings
+from llmops.costs.pricing import litellm_price
 from llmops.gateway import BudgetExceeded, Gateway
-from llmops.pricing import litellm_price
-from llmops.settings import Settings, get_settings
-from tests.llmops.simulator.conftest import qa_items, rag_messages
-from tests.simulator_fixtures import SimulatorHandle
+from tests.builders.provider import qa_items, rag_messages
+from tests.builders.simulator import SimulatorHandle
 
 pytestmark = pytest.mark.usefixtures("home")
 

@@ -7,7 +7,7 @@ import asyncio
 from pydantic import BaseModel
 
 from llmops.gateway import Gateway
-from tests.simulator_fixtures import SimulatorHandle
+from tests.builders.simulator import SimulatorHandle
 
 
 class Verdict(BaseModel):

@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from llmops.errors import ConfigError
-from llmops.gateway.config import ModelAlias
+from llmops.core.errors import ConfigError
+from llmops.core.settings import get_settings
+from llmops.core.settings.gateway import ModelAlias
 from llmops.gateway.retry import backoff_s, classify, retry_after_s
 from llmops.gateway.routing import route
-from llmops.settings import get_settings
 
 
 def litellm_error(name: str, status: int, headers: dict[str, str] | None = None) -> Exception:

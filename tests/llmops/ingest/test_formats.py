@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from llmops.ingest import ingest_file
-from llmops.warehouse import connect
-from tests.conftest import DATA
+from llmops.lake.warehouse import connect
+from tests.builders.paths import DATA
 
 
 def calls(settings) -> list[dict]:
@@ -249,7 +249,7 @@ def test_generic_parquet_unpriced_model(settings, tmp_path: Path) -> None:
 
 
 def test_price_override_file(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from llmops.settings import get_settings
+    from llmops.core.settings import get_settings
 
     prices = tmp_path / "prices.yaml"
     prices.write_text(
@@ -289,8 +289,8 @@ def test_price_override_file(home: Path, tmp_path: Path, monkeypatch: pytest.Mon
     ],
 )
 def test_bad_price_file_names_file_and_field(tmp_path: Path, content: str, message: str) -> None:
-    from llmops.errors import ConfigError
-    from llmops.pricing import load_overrides
+    from llmops.core.errors import ConfigError
+    from llmops.costs.pricing import load_overrides
 
     path = tmp_path / "prices.yaml"
     path.write_text(content)

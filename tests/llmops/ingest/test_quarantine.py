@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from llmops.errors import IngestError
+from llmops.core.errors import IngestError
 from llmops.ingest import ingest_file, ingest_paths
-from llmops.warehouse import connect
-from tests.conftest import DATA
+from llmops.lake.warehouse import connect
+from tests.builders.paths import DATA
 
 BASE = json.loads((DATA / "logs" / "litellm-standard-logging-payload.json").read_text())
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from llmops.lake import table_dir
+from llmops.lake.files import table_dir
+from llmops.lake.warehouse import connect
 from llmops.model_watch.detect import Observation
 from llmops.model_watch.store import (
     TABLE,
@@ -15,7 +16,6 @@ from llmops.model_watch.store import (
     last_observations,
     write_observations,
 )
-from llmops.warehouse import connect
 
 DAY1 = datetime(2026, 11, 20, tzinfo=UTC)
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from llmops.errors import LlmopsError
+from llmops.core.errors import LlmopsError
+from llmops.core.settings import get_settings
+from llmops.lake.warehouse import connect
 from llmops.model_watch.report import watch_report
 from llmops.model_watch.watch import run_watch, watch_targets
-from llmops.settings import get_settings
-from llmops.warehouse import connect
-from tests.simulator_fixtures import SimulatorHandle
+from tests.builders.simulator import SimulatorHandle
 
 
 def test_baseline_bump_update_then_quiet(fresh_simulator: SimulatorHandle, home: Path) -> None:

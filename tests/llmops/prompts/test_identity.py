@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from llmops.prompts import PromptSpec, content_hash, git_commit
-from tests.llmops.prompts.conftest import BASE_PROMPT
+from tests.builders.prompts import BASE_PROMPT
 
 
 def make(**fields: Any) -> PromptSpec:

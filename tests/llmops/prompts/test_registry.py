@@ -16,7 +16,7 @@ from llmops.prompts import (
     load_spec,
     render,
 )
-from tests.llmops.prompts.conftest import BASE_PROMPT, WritePrompt, copy_repo_prompts
+from tests.builders.prompts import BASE_PROMPT, WritePrompt, copy_repo_prompts
 
 
 def changed_params(temperature: float) -> dict:

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from llmops.prompts import PromptSpec, load_spec, render
-from llmops.simulator import SimulatorConfig
-from llmops.simulator.server import run_in_thread
-from llmops.simulator.text import parse_prompt
-from tests.llmops.prompts.conftest import REPO_DATASETS, REPO_PROMPTS
+from llmops.simulators.provider import SimulatorConfig
+from llmops.simulators.provider.server import run_in_thread
+from llmops.simulators.provider.text import parse_prompt
+from tests.builders.prompts import REPO_DATASETS, REPO_PROMPTS
 
 
 def docs_qa_items() -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from llmops.prompts import PromptError, load_spec, load_specs
-from tests.llmops.prompts.conftest import REPO_PROMPTS, WritePrompt
+from tests.builders.prompts import REPO_PROMPTS, WritePrompt
 
 GOOD = """\
 name: qa

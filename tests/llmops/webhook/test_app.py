@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from llmops.webhook.receiver import NO_FILE_LIST
-from tests.llmops.webhook.conftest import (
+from tests.builders.webhook import (
     GITHUB_SECRET,
     GITLAB_TOKEN,
     REPO,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from llmops.webhook.gitdiff import HistoryUnavailable, merge_diff, range_diff
-from tests.llmops.webhook.conftest import GitRepo, fake_sha
+from tests.builders.webhook import GitRepo, fake_sha
 
 
 def test_merge_commit_is_compared_with_its_first_parent(git_repo: GitRepo) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from llmops.webhook.payloads import Ignored, Merge, PayloadError, Push, parse_github, parse_gitlab
-from tests.llmops.webhook.conftest import commit, github_pr, github_push, gitlab_mr, gitlab_push
+from tests.builders.webhook import commit, github_pr, github_push, gitlab_mr, gitlab_push
 
 
 def test_github_push_and_merge() -> None:

@@ -1,9 +1,9 @@
 """Metric suites: ragas, deepeval and deterministic metrics scored per item through the gateway."""
 
-from llmops.evals.metrics.llm import LLMClient
 from llmops.evals.metrics.models import EvalSample, ItemScore, MetricResult, MetricSpec, Suite
 from llmops.evals.metrics.runner import MetricSetupError, score_metric
 from llmops.evals.metrics.suite import SuiteError, load_suite
+from llmops.gateway.client import LLMClient
 
 __all__ = [
     "EvalSample",

@@ -28,9 +28,9 @@ from typing import Any, Literal
 from pydantic import BaseModel
 
 from llmops.evals.metrics.catalog import entry
-from llmops.evals.metrics.llm import CountingClient, LLMClient
 from llmops.evals.metrics.models import EvalSample, ItemScore, MetricResult, MetricSpec
 from llmops.evals.metrics.runner import NO_ANSWER, MetricSetupError, describe, not_applicable
+from llmops.gateway.client import CountingClient, LLMClient
 
 
 class DirectRun(BaseModel):

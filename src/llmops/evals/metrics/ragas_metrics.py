@@ -9,8 +9,8 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from llmops.evals.metrics.llm import EMBEDDER, JUDGE, LLMClient
 from llmops.evals.metrics.models import EvalSample, MetricSpec
+from llmops.gateway.client import EMBEDDER, JUDGE, LLMClient
 
 Check = Callable[[EvalSample], Awaitable[tuple[float, str | None]]]
 

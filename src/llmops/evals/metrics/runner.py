@@ -7,10 +7,10 @@ import math
 import time
 from collections.abc import Awaitable, Callable
 
-from llmops.errors import LlmopsError
+from llmops.core.errors import LlmopsError
 from llmops.evals.metrics.catalog import entry
-from llmops.evals.metrics.llm import CountingClient, LLMClient, run_stopper
 from llmops.evals.metrics.models import EvalSample, ItemScore, MetricResult, MetricSpec
+from llmops.gateway.client import CountingClient, LLMClient, run_stopper
 
 Check = Callable[[EvalSample], Awaitable[tuple[float, str | None]]]
 

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from llmops.errors import ConfigError
+from llmops.core.errors import ConfigError
 from llmops.evals.metrics.models import Suite
 
 

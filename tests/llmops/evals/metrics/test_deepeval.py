@@ -5,8 +5,7 @@ from __future__ import annotations
 from statistics import mean
 
 from llmops.evals.metrics import load_suite, score_metric
-
-from .conftest import DOCS_QA, grounded_and_ungrounded, run, spec
+from tests.builders.metrics import DOCS_QA, grounded_and_ungrounded, run, spec
 
 SCHEMA = {
     "type": "object",

@@ -6,8 +6,7 @@ import pytest
 
 from llmops.evals.metrics import EvalSample, score_metric
 from llmops.evals.metrics.deterministic import key_phrases, normalize
-
-from .conftest import run, spec
+from tests.builders.metrics import run, spec
 
 SCHEMA = {
     "type": "object",

@@ -6,8 +6,7 @@ import pytest
 
 from llmops.evals.metrics import load_suite, score_metric
 from llmops.evals.metrics.direct import run_deepeval_direct, run_ragas_direct
-
-from .conftest import DOCS_QA, run
+from tests.builders.metrics import DOCS_QA, run
 
 
 def _ours(specs, samples, gateway):

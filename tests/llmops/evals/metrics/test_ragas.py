@@ -5,8 +5,7 @@ from __future__ import annotations
 from statistics import mean
 
 from llmops.evals.metrics import score_metric
-
-from .conftest import grounded_and_ungrounded, run, spec
+from tests.builders.metrics import grounded_and_ungrounded, run, spec
 
 RAGAS = [
     spec("ragas", "faithfulness"),

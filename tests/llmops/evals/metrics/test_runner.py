@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from llmops.core.settings import get_settings
 from llmops.evals.metrics import MetricSetupError, load_suite, score_metric
 from llmops.gateway import BudgetExceeded, Gateway
-from llmops.settings import get_settings
-
-from .conftest import run, spec
+from tests.builders.metrics import run, spec
 
 
 def test_failed_provider_calls_are_item_errors_and_the_run_goes_on(

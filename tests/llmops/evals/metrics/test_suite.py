@@ -7,10 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from llmops.errors import ConfigError
+from llmops.core.errors import ConfigError
 from llmops.evals.metrics import MetricSpec, SuiteError, load_suite
-
-from .conftest import DOCS_QA
+from tests.builders.metrics import DOCS_QA
 
 
 def test_default_suite_has_every_required_metric() -> None:

@@ -1,0 +1,1 @@
+"""The guardrail audit of llm_calls batches: scan, format checks, judge tier, summary, report."""

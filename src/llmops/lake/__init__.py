@@ -1,0 +1,1 @@
+"""The Parquet lake: table schemas, atomic file writes, the DuckDB warehouse views and their docs."""

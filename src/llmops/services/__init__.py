@@ -1,0 +1,1 @@
+"""Local processes llmops starts and stops: Prefect and MLflow servers, the worker, the simulator, uvicorn threads."""

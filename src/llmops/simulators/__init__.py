@@ -1,0 +1,1 @@
+"""Simulated producers for the demo, tests and benchmarks: the LLM provider, traffic logs, feedback."""

@@ -1,0 +1,1 @@
+"""`llmops status`: spend, quality against baseline, injections, the last prompt change."""
