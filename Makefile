@@ -1,5 +1,5 @@
 # Two commands do all the set-up: `make demo` and `make test`. Both bootstrap uv and the locked
-# environment (uv.lock) first. The offline settings measured in STACK-NOTES are exported here and
+# environment (uv.lock) first. The offline settings (docs/stack-notes.md) are exported here and
 # also applied by the code itself (llmops.core.offline), so nothing depends on the user's shell.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -23,7 +23,7 @@ RUN := $(UV) run --frozen --no-sync
 help:
 	@echo "make demo   - start Prefect, simulate 30 days of traffic, run every pipeline, show where to look"
 	@echo "make test   - the full offline test suite (what CI runs)"
-	@echo "make lint   - ruff"
+	@echo "make lint   - the import contract (lint-imports) and ruff"
 	@echo "make bench  - benchmarks under bench/"
 	@echo "make stop   - stop the Prefect server the demo started"
 
@@ -48,11 +48,14 @@ chromium:
 demo: setup
 	$(RUN) llmops demo
 
-test: setup chromium
+# The test command checks the import contract (pyproject.toml [tool.importlinter]) and lint first.
+test: setup chromium lint
 	$(RUN) pytest
 
 lint: setup
-	$(RUN) ruff check . && $(RUN) ruff format --check .
+	$(RUN) lint-imports --no-cache
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
 
 bench: setup
 	$(RUN) python bench/ingest_rollup.py

@@ -19,7 +19,7 @@ from guardrail_throughput import PeakRSS, make_records  # noqa: E402
 from llmops.audit.run import audit_batch, summarise_run  # noqa: E402
 from llmops.audit.scan import AUDITED_DETECTORS, CHUNK_ROWS  # noqa: E402
 from llmops.core.settings import get_settings  # noqa: E402
-from llmops.guardrails import scan_frame  # noqa: E402
+from llmops.guardrails.scan import scan_frame  # noqa: E402
 from llmops.lake.arrow import arrow_schema  # noqa: E402
 from llmops.lake.schema import LLM_CALLS  # noqa: E402
 

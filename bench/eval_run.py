@@ -20,9 +20,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from llmops.core.paths import checkout
+
+REPO = checkout("the eval benchmark")
 
 
 def _free_port() -> int:

@@ -12,13 +12,14 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from llmops.core.paths import checkout
 from llmops.guardrails.injection import InjectionParams, load_card, load_model
 from llmops.guardrails.patterns import PII_LABELS
 from llmops.guardrails.spans import find_spans
 from llmops.guardrails.toxicity import TOXICITY_LABELS, score_toxicity
 from llmops.guardrails.training import BENIGN_SOURCE, grouped_cv_proba, load_injection_data
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = checkout("the guardrail accuracy benchmark")
 PII_FILE = ROOT / "datasets" / "public" / "pii" / "presidio-synth-v2.json"
 TOX_FILE = ROOT / "datasets" / "public" / "toxicity" / "jigsaw-sample.csv"
 # presidio-research entity types -> our labels (structured types only).

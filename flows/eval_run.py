@@ -10,10 +10,9 @@ from typing import Any
 from prefect import flow, get_run_logger
 from prefect.runtime import flow_run
 
-from llmops.core.errors import LlmopsError
 from llmops.core.settings import Settings, get_settings
 from llmops.evals.generate import to_samples
-from llmops.evals.outcome import EvalRunResult, assemble
+from llmops.evals.outcome import EvalRunResult, assemble, completed_payload, gate_failure
 from llmops.evals.plan import EvalTarget, Trigger
 from tasks.evals import (
     abort_tracking,
@@ -28,10 +27,6 @@ from tasks.evals import (
     score_metric,
     start_tracking,
 )
-
-
-class EvalGateFailed(LlmopsError):
-    """The candidate regressed significantly against its baseline."""
 
 
 def _run_name() -> str:
@@ -72,7 +67,8 @@ async def _evaluate(
 
     logger = get_run_logger()
     flow_run_id = str(flow_run.id) if flow_run.id else None
-    items, spec, suite = load_inputs(settings, target)
+    inputs = load_inputs(settings, target)
+    items, spec, suite = inputs.items, inputs.spec, inputs.suite
     run_id = start_tracking(settings, target, trigger, role, flow_run_id, items)
     started = datetime.now(UTC)
     clock = time.perf_counter()
@@ -193,26 +189,8 @@ async def eval_run(
     )
     key = f"eval-{plan.candidate.prompt_name}-{plan.candidate.dataset}".lower()
     publish_report(key, result.report, f"{result.verdict}: {result.reason}")
-    emit_completed(
-        {
-            "run_id": result.run_id,
-            "dataset": plan.candidate.dataset,
-            "dataset_version": plan.candidate.dataset_version,
-            "prompt_name": plan.candidate.prompt_name,
-            "prompt_version": plan.candidate.prompt_version,
-            "model_alias": plan.candidate.model_alias,
-            "served_model": result.served_model,
-            "system_fingerprint": result.system_fingerprint,
-            "trigger": trigger,
-            "verdict": result.verdict,
-            "verdict_reason": result.reason,
-            "baseline_run_id": result.baseline_run_id,
-        },
-        str(flow_run.id) if flow_run.id else None,
-    )
+    run_id = str(flow_run.id) if flow_run.id else None
+    emit_completed(completed_payload(plan.candidate, result, trigger), run_id)
     if fail_on_regression and result.verdict == "fail":
-        raise EvalGateFailed(
-            f"{plan.candidate.prompt_name}@v{plan.candidate.prompt_version} on "
-            f"{plan.candidate.dataset}: {result.reason} (MLflow run {result.run_id})"
-        )
+        raise gate_failure(plan.candidate, result)
     return result

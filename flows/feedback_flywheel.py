@@ -8,29 +8,29 @@ from prefect import flow, get_run_logger
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from prefect.runtime import flow_run
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from llmops.core.settings import get_settings
-from llmops.datasets.config import load_config
-from llmops.datasets.diff import diff_items
-from llmops.datasets.store import DatasetStore
-from llmops.feedback.candidates import route
-from llmops.feedback.flywheel import (
-    Approved,
-    Decision,
-    ReviewQueue,
-    Settled,
-    apply_decisions,
-    decided,
+from llmops.feedback.flywheel import Approved, Decision, ReviewQueue, Settled, decided
+from llmops.feedback.outcome import (
+    FlywheelResult,
+    Handoff,
+    added_item_ids,
+    handed_off,
+    outcome_line,
+    queued,
+    reviewed,
 )
 from llmops.feedback.report import queue_report
 from tasks.feedback import (
+    apply_review,
     emit_candidates,
     ingest_feedback,
     join_new_feedback,
     publish_report,
     record_ledger,
     review_queue,
+    route_feedback,
     write_candidates,
 )
 
@@ -43,38 +43,6 @@ class FeedbackReview(RunInput):
         default_factory=list,
         description="one per candidate: approve, edit (write `reference`), reject or later",
     )
-
-
-class DatasetOutcome(BaseModel):
-    """What the flywheel did for one golden dataset."""
-
-    dataset: str
-    candidates: int = Field(
-        description="candidates put to review (approved .. deferred count them)"
-    )
-    approved: int = 0
-    edited: int = 0
-    rejected: int = 0
-    deferred: int = 0
-    covered: int = Field(0, description="feedback events near an item of the golden set")
-    pii_dropped: int = Field(0, description="feedback events still looking like personal data")
-    ineligible: int = Field(0, description="feedback events failing the dataset's checks")
-    candidates_file: str | None = None
-    curation_status: str | None = None
-    version: str | None = None
-    added: list[str] = Field(default_factory=list, description="item ids the new version added")
-
-
-class FlywheelResult(BaseModel):
-    """What a flywheel run did."""
-
-    ingested: int = 0
-    quarantined: int = 0
-    new_feedback: int = 0
-    unknown_calls: int = 0
-    not_negative: int = 0
-    unrouted: int = 0
-    datasets: list[DatasetOutcome] = Field(default_factory=list)
 
 
 def request_review(queue: ReviewQueue, note: str, timeout_minutes: int, poll_seconds: int):
@@ -93,22 +61,20 @@ def request_review(queue: ReviewQueue, note: str, timeout_minutes: int, poll_sec
 
 def hand_off(
     dataset: str, path: str, approved: list[Approved], handoff: str, auto_approve: bool, **review
-) -> tuple[str, str | None, list[str]]:
+) -> Handoff:
     """Send approved candidates to the golden curation: subflow (default) or event."""
     if handoff == "event":
         emit_candidates(dataset, path, len(approved))
-        return "sent", None, []
+        return Handoff(status="sent")
     from flows.golden_curation import golden_curation
 
     result = golden_curation(
         name=dataset, sources=[path], mode="merge", auto_approve=auto_approve, **review
     )
-    added: list[str] = []
-    if result.status == "promoted":
-        store = DatasetStore(get_settings().datasets_dir)
-        before = store.items(dataset, result.parent) if result.parent else []
-        added = sorted(i.id for i in diff_items(before, store.items(dataset, result.version)).added)
-    return result.status, result.version, added
+    if result.status != "promoted":
+        return Handoff(status=result.status, version=result.version)
+    added = added_item_ids(get_settings().datasets_dir, dataset, result.parent, result.version)
+    return Handoff(status=result.status, version=result.version, added=added)
 
 
 @flow(name="feedback-flywheel", flow_run_name="feedback-flywheel")
@@ -130,40 +96,26 @@ def feedback_flywheel(
         result.ingested = sum(b.accepted for b in batches)
         result.quarantined = sum(b.quarantined for b in batches)
     new = join_new_feedback(settings)
-    rows, positive, unrouted = route(new, settings.feedback.datasets)
+    routed = route_feedback(settings, new)
     result.new_feedback = len(new.joined) + new.unknown_calls
-    result.unknown_calls, result.not_negative, result.unrouted = (
-        new.unknown_calls,
-        len(positive),
-        len(unrouted),
-    )
-    record_ledger(
-        settings,
-        None,
-        [
-            Settled(feedback_id=f.feedback_id, call_id=f.call_id, outcome="not_negative")
-            for f in positive
-        ],
-        run_id,
-    )
-    queues = [review_queue(settings, name, ds_rows) for name, ds_rows in sorted(rows.items())]
+    result.unknown_calls = new.unknown_calls
+    result.not_negative, result.unrouted = len(routed.positive), len(routed.unrouted)
+    not_negative = [
+        Settled(feedback_id=f.feedback_id, call_id=f.call_id, outcome="not_negative")
+        for f in routed.positive
+    ]
+    record_ledger(settings, None, not_negative, run_id)
+    queues = [review_queue(settings, name, rows) for name, rows in sorted(routed.rows.items())]
     waiting = any(q.items for q in queues)
     status = "auto-approving" if auto_approve else "awaiting review: resume this run to decide"
-    publish_report(
-        queue_report(new, queues, len(positive), len(unrouted), status if waiting else "done")
-    )
+    counts = (len(routed.positive), len(routed.unrouted))
+    publish_report(queue_report(new, queues, *counts, status if waiting else "done"))
     outcome_lines: list[str] = []
     for queue in queues:
-        out = DatasetOutcome(
-            dataset=queue.dataset,
-            candidates=len(queue.items),
-            covered=queue.count("covered"),
-            pii_dropped=queue.count("pii"),
-            ineligible=queue.count("ineligible"),
-        )
-        result.datasets.append(out)
+        out = queued(queue)
         record_ledger(settings, queue.dataset, queue.settled, run_id)
         if not queue.items:
+            result.datasets.append(out)
             continue
         if auto_approve:
             decisions = [
@@ -179,35 +131,25 @@ def feedback_flywheel(
                 review_poll_seconds,
             )
             decisions, reviewer = review.decisions, review.reviewer.strip() or "prefect-ui reviewer"
-        config = load_config(DatasetStore(settings.datasets_dir).config_path(queue.dataset))
-        approved, settled = apply_decisions(queue, decisions, config)
-        out.rejected = sum(d.action == "reject" for d in decisions)
-        out.ineligible += sum(s.outcome == "ineligible" for s in settled)
-        out.edited = sum(a.edited for a in approved)
-        out.approved = len(approved) - out.edited
-        decided_ids = {d.candidate_id for d in decisions if d.action != "later"}
-        out.deferred = len(queue.items) - len(decided_ids)
-        if approved:
-            out.candidates_file = write_candidates(settings, queue.dataset, approved)
-            out.curation_status, out.version, out.added = hand_off(
+        settlement = apply_review(settings, queue, decisions)
+        out = reviewed(out, queue, decisions, settlement)
+        if settlement.approved:
+            path = write_candidates(settings, queue.dataset, settlement.approved)
+            sent = hand_off(
                 queue.dataset,
-                out.candidates_file,
-                approved,
+                path,
+                settlement.approved,
                 handoff,
                 auto_approve,
                 review_timeout_minutes=review_timeout_minutes,
                 review_poll_seconds=review_poll_seconds,
             )
-        record_ledger(settings, queue.dataset, [*settled, *decided(approved)], run_id)
-        outcome_lines.append(
-            f"{queue.dataset}: reviewed by {reviewer}: {len(approved)} approved "
-            f"({out.edited} with an edited reference), {out.rejected} rejected, "
-            f"{out.deferred} left for later; curation: {out.curation_status or 'not needed'}"
-            + (f", new version {out.version} adds {', '.join(out.added)}" if out.added else "")
-        )
+            out = handed_off(out, path, sent)
+        settled = [*settlement.settled, *decided(settlement.approved)]
+        record_ledger(settings, queue.dataset, settled, run_id)
+        result.datasets.append(out)
+        outcome_lines.append(outcome_line(out, reviewer))
         logger.info(outcome_lines[-1])
     if outcome_lines:
-        publish_report(
-            queue_report(new, queues, len(positive), len(unrouted), "done", outcome_lines)
-        )
+        publish_report(queue_report(new, queues, *counts, "done", outcome_lines))
     return result

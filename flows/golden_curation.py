@@ -12,7 +12,7 @@ from prefect.input import RunInput
 from prefect.runtime import flow_run
 from pydantic import Field
 
-from llmops.core.settings import Settings, get_settings
+from llmops.core.settings import get_settings
 from llmops.datasets.config import SplitSpec, load_config
 from llmops.datasets.curate import Candidate, CurationResult
 from llmops.datasets.errors import DatasetError
@@ -31,10 +31,6 @@ from tasks.curation import (
     validate_with_gx,
     write_version,
 )
-
-REPO = Path(__file__).resolve().parents[1]
-SEED_NAME = "docs-qa"
-SEED_FILE = Path("public/ares/ares-human-annotations.tsv")
 
 
 class Review(RunInput):
@@ -80,7 +76,7 @@ def golden_curation(
     imported = import_raw_files(sources, cfg)
     prepared = scrub_pii(imported.rows, cfg)
     validated = validate_with_gx(name, prepared.rows, cfg)
-    deduped = remove_duplicates(validated[0], current[1], cfg)
+    deduped = remove_duplicates(validated.rows, current.items, cfg)
     candidate = assemble_candidate(
         name,
         imported,
@@ -160,26 +156,4 @@ def golden_curation(
         mlflow_run_id=lineage.mlflow_run_id,
         tracking_uri=lineage.tracking_uri,
         flow_run_id=run_id,
-    )
-
-
-def seed_paths(settings: Settings) -> tuple[Path, Path]:
-    """The shipped ARES TSV and the docs-qa dataset.yaml (store copy first, then the repo's)."""
-
-    def pick(rel: Path) -> Path:
-        local = settings.datasets_dir / rel
-        return local if local.exists() else REPO / "datasets" / rel
-
-    return pick(SEED_FILE), pick(Path(SEED_NAME) / "dataset.yaml")
-
-
-def curate_seed(settings: Settings) -> CurationResult:
-    """Curate the seed set (docs-qa from the ARES TSV) through the flow, auto-approved."""
-    source, config = seed_paths(settings)
-    return golden_curation(
-        name=SEED_NAME,
-        sources=[str(source)],
-        config=str(config),
-        mode="replace",
-        auto_approve=True,
     )

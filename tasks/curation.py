@@ -14,9 +14,12 @@ from llmops.core.settings import Settings
 from llmops.datasets.config import DatasetConfig, SplitSpec
 from llmops.datasets.curate import (
     Candidate,
+    CurrentVersion,
     Mode,
     Prepared,
+    Validated,
     build_candidate,
+    current_version,
     dedup_step,
     prepare_step,
     validate_step,
@@ -24,7 +27,7 @@ from llmops.datasets.curate import (
 )
 from llmops.datasets.dedup import DedupResult
 from llmops.datasets.importers import ImportResult, import_files
-from llmops.datasets.manifest import Approval, Lineage, Manifest, Removal, ValidationSummary
+from llmops.datasets.manifest import Approval, Lineage, Manifest
 from llmops.datasets.report import candidate_report
 from llmops.datasets.schema import Item
 from llmops.datasets.store import DatasetStore
@@ -46,11 +49,9 @@ def artifact_key(name: str) -> str:
     retry_delay_seconds=2,
     retry_condition_fn=transient,
 )
-def load_current(settings: Settings, name: str) -> tuple[Manifest | None, list[Item]]:
+def load_current(settings: Settings, name: str) -> CurrentVersion:
     """The dataset's current version (manifest and items), or none."""
-    store = DatasetStore(settings.datasets_dir)
-    current = store.current(name)
-    return current, (store.items(name) if current else [])
+    return current_version(DatasetStore(settings.datasets_dir), name)
 
 
 @task(
@@ -72,9 +73,7 @@ def scrub_pii(rows: list[dict], config: DatasetConfig) -> Prepared:
 
 
 @task(name="validate-with-gx", cache_policy=NO_CACHE, timeout_seconds=600)
-def validate_with_gx(
-    name: str, rows: list[dict], config: DatasetConfig
-) -> tuple[list[dict], list[Removal], ValidationSummary]:
+def validate_with_gx(name: str, rows: list[dict], config: DatasetConfig) -> Validated:
     """Run the dataset's Great Expectations suite; failing rows are quarantined."""
     return validate_step(name, rows, config)
 
@@ -90,24 +89,21 @@ def assemble_candidate(
     name: str,
     imported: ImportResult,
     prepared: Prepared,
-    validated: tuple[list[dict], list[Removal], ValidationSummary],
+    validated: Validated,
     deduped: DedupResult,
-    current: tuple[Manifest | None, list[Item]],
+    current: CurrentVersion,
     mode: Mode,
     split: SplitSpec | None,
     config_path: str | None,
 ) -> Candidate:
     """Merge with (or replace) the current version, split, hash, diff."""
-    _, quarantined, summary = validated
     return build_candidate(
         name,
         imported,
         prepared,
-        summary,
-        quarantined,
+        validated,
         deduped,
-        current[0],
-        current[1],
+        current,
         mode=mode,
         split=split,
         config_path=Path(config_path) if config_path else None,

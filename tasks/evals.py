@@ -17,6 +17,7 @@ from llmops.core.settings import Settings
 from llmops.datasets.schema import Item
 from llmops.evals.compare import Comparison
 from llmops.evals.generate import Generation
+from llmops.evals.inputs import EvalInputs
 from llmops.evals.plan import EvalPlan, EvalTarget, Trigger, make_plan
 
 if TYPE_CHECKING:
@@ -46,17 +47,11 @@ def plan_eval(
 
 
 @task(name="load-eval-inputs", cache_policy=NO_CACHE)
-def load_inputs(settings: Settings, target: EvalTarget) -> tuple[list[Item], PromptSpec, Any]:
+def load_inputs(settings: Settings, target: EvalTarget) -> EvalInputs:
     """Items of the dataset version, the prompt version's spec and the metric suite."""
-    from llmops.datasets.store import DatasetStore
-    from llmops.evals.metrics import load_suite
-    from llmops.evals.plan import select_items
-    from llmops.prompts import PromptRegistry
+    from llmops.evals.inputs import load_inputs as read_inputs
 
-    store = DatasetStore(settings.datasets_dir)
-    items = select_items(store.items(target.dataset, target.dataset_version), target.limit)
-    spec = PromptRegistry(settings).resolve(target.prompt_name, target.prompt_version).spec
-    return items, spec, load_suite(target.suite_path)
+    return read_inputs(settings, target)
 
 
 @task(name="start-mlflow-run", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)

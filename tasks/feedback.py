@@ -13,8 +13,17 @@ from prefect.events import emit_event
 from llmops.core.settings import Settings
 from llmops.datasets.config import load_config
 from llmops.datasets.store import DatasetStore
-from llmops.feedback.candidates import NewFeedback, load_new_feedback
-from llmops.feedback.flywheel import Approved, ReviewQueue, Settled, build_queue, raw_record
+from llmops.feedback.candidates import NewFeedback, Routed, load_new_feedback, route
+from llmops.feedback.flywheel import (
+    Approved,
+    Decision,
+    ReviewQueue,
+    Settled,
+    Settlement,
+    apply_decisions,
+    build_queue,
+    raw_record,
+)
 from llmops.feedback.ingest import FeedbackBatch, ingest_paths
 from llmops.feedback.ledger import candidates_file, write_ledger
 from tasks.common import transient
@@ -47,6 +56,12 @@ def join_new_feedback(settings: Settings) -> NewFeedback:
     return load_new_feedback(settings)
 
 
+@task(name="route-feedback", cache_policy=NO_CACHE)
+def route_feedback(settings: Settings, new: NewFeedback) -> Routed:
+    """Negative feedback to the golden set of its prompt; positive and unrouted kept apart."""
+    return route(new, settings.feedback.datasets)
+
+
 @task(name="build-review-queue", cache_policy=NO_CACHE)
 def review_queue(settings: Settings, dataset: str, rows: list[dict]) -> ReviewQueue:
     """Scrub, drop what still fails, cluster (against the golden set too), rank."""
@@ -55,6 +70,13 @@ def review_queue(settings: Settings, dataset: str, rows: list[dict]) -> ReviewQu
     current = store.items(dataset) if store.current(dataset) else []
     fb = settings.feedback
     return build_queue(dataset, rows, current, config, fb.near_threshold, fb.review_limit)
+
+
+@task(name="apply-review", cache_policy=NO_CACHE)
+def apply_review(settings: Settings, queue: ReviewQueue, decisions: list[Decision]) -> Settlement:
+    """The reviewer's decisions on a queue: approved candidates (edits re-checked), settled rest."""
+    config = load_config(DatasetStore(settings.datasets_dir).config_path(queue.dataset))
+    return apply_decisions(queue, decisions, config)
 
 
 @task(name="publish-flywheel-report", cache_policy=NO_CACHE)

@@ -54,6 +54,7 @@ def stack(
     from prefect.settings import PREFECT_API_URL
 
     from llmops.core.settings import get_settings
+    from llmops.orchestration.events import PrefectEmitter
     from llmops.services.worker import ensure_worker, register_deployments, stop_worker
     from llmops.webhook.server import run_in_thread
 
@@ -82,7 +83,7 @@ def stack(
         register_deployments(api_url)
         worker = ensure_worker(settings, api_url)
         try:
-            webhook_url, stop_webhook = run_in_thread(settings)
+            webhook_url, stop_webhook = run_in_thread(settings, PrefectEmitter())
             try:
                 yield Stack(settings, simulator, prompts, webhook_url, worker.log_path)
             finally:

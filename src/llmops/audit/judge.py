@@ -160,7 +160,7 @@ def _clip(text: str, width: int) -> str:
 
 def masked_inputs(texts: pl.Series) -> list[str]:
     """What the judge is shown: detector masks ([EMAIL], [OPENAI_KEY], ...) then residual ones."""
-    from llmops.guardrails import scrub_texts
+    from llmops.guardrails.spans import scrub_texts
 
     if texts.is_empty():
         return []
@@ -169,12 +169,12 @@ def masked_inputs(texts: pl.Series) -> list[str]:
 
 def run_judge(settings: Settings, candidates: Sequence[UncertainItem], total: int) -> JudgeRun:
     """Judge the most uncertain `max_items` of the candidates under the run's USD cap."""
+    from llmops.audit.classifier import METHOD, JudgeOutcome, ajudge_injections
     from llmops.audit.scan import trigger_sentences
     from llmops.gateway import Gateway
     from llmops.gateway.client import CountingClient
     from llmops.gateway.core import run_sync
     from llmops.guardrails.injection import load_model
-    from llmops.guardrails.judge import METHOD, JudgeOutcome, ajudge_injections
 
     cfg = settings.guardrail_judge
     threshold = load_model().params.threshold

@@ -77,8 +77,8 @@ def _clip(text: str, width: int = TRIGGER_CHARS) -> str:
 
 def trigger_sentences(texts: pl.Series) -> list[str]:
     """For each flagged input, the masked sentence the injection model scores highest."""
-    from llmops.guardrails import scrub_texts
     from llmops.guardrails.injection import load_model
+    from llmops.guardrails.spans import scrub_texts
 
     masked, _ = scrub_texts(texts)
     sentences = (
@@ -122,7 +122,7 @@ def scan_slice(
     `injection_scores` are the classifier's probabilities of the slice's inputs, when known.
     """
     from llmops.audit.format import schema_column
-    from llmops.guardrails import scan_frame
+    from llmops.guardrails.scan import scan_frame
 
     df = pl.from_arrow(pa.Table.from_batches([batch]))
     assert isinstance(df, pl.DataFrame)

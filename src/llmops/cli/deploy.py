@@ -21,16 +21,15 @@ def prefect_executable() -> str:
 
 
 def project_root(start: Path | None = None) -> Path:
-    """The nearest folder holding prefect.yaml, from `start` (default: cwd) upwards."""
+    """The nearest checkout with prefect.yaml, from `start` (default: cwd), else the package's."""
+    from llmops.core.paths import find_checkout
+
     here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "prefect.yaml").is_file():
-            return folder
-    source = Path(__file__).resolve().parents[2]  # src/llmops/cli/deploy.py -> checkout
-    if (source / "prefect.yaml").is_file():
-        return source
-    typer.secho(f"error: no prefect.yaml in {here} or its parents", fg="red", err=True)
-    raise typer.Exit(2)
+    root = find_checkout(here)
+    if root is None:
+        typer.secho(f"error: no prefect.yaml in {here} or its parents", fg="red", err=True)
+        raise typer.Exit(2)
+    return root
 
 
 def _show(cmd: list[str], root: Path) -> None:

@@ -45,9 +45,10 @@ def run(
     from rich.console import Console
     from rich.markdown import Markdown
 
-    from flows.eval_run import EvalGateFailed, eval_run
+    from flows.eval_run import eval_run
     from llmops.core.errors import LlmopsError
     from llmops.core.offline import apply_offline_defaults
+    from llmops.evals.errors import EvalGateFailed
 
     apply_offline_defaults()
     console = Console()

@@ -20,16 +20,14 @@ def webhook_serve(
     import os
 
     from llmops.core.settings import get_settings
+    from llmops.orchestration.api import api_url as prefect_api_url
+    from llmops.orchestration.events import PrefectEmitter
     from llmops.webhook.app import store_path
     from llmops.webhook.server import serve
 
     settings = get_settings()
     config = settings.webhook
-    api_url = os.environ.get("PREFECT_API_URL")
-    if not api_url:
-        from prefect.settings import PREFECT_API_URL
-
-        api_url = PREFECT_API_URL.value()
+    api_url = os.environ.get("PREFECT_API_URL") or prefect_api_url()
     if not api_url:
         typer.secho(
             "error: PREFECT_API_URL is not set: events would go to a throwaway server",
@@ -48,4 +46,4 @@ def webhook_serve(
         f"deliveries remembered in {store_path(settings)}"
     )
     typer.echo(f"listening on http://{host}:{port}/webhooks/github and /webhooks/gitlab")
-    serve(settings, host=host, port=port)
+    serve(settings, PrefectEmitter(timeout_s=config.emit_timeout_s), host=host, port=port)

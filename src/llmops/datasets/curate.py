@@ -242,6 +242,27 @@ class Prepared(BaseModel):
     identical_clusters: list[Cluster]
 
 
+class CurrentVersion(BaseModel):
+    """The dataset's current version before a curation: its manifest and items (none yet: empty)."""
+
+    manifest: Manifest | None = None
+    items: list[Item] = Field(default_factory=list)
+
+
+class Validated(BaseModel):
+    """Rows after the GX suite: those that passed, those quarantined with their checks, a summary."""
+
+    rows: list[dict[str, Any]]
+    quarantined: list[Removal]
+    summary: ValidationSummary
+
+
+def current_version(store: DatasetStore, name: str) -> CurrentVersion:
+    """The current version of `name` in the store."""
+    manifest = store.current(name)
+    return CurrentVersion(manifest=manifest, items=store.items(name) if manifest else [])
+
+
 def prepare_step(rows: list[Row], config: DatasetConfig) -> Prepared:
     """Scrub PII/secrets from the configured fields, give ids, fold identical rows."""
     clean, scrubbed = scrub_rows(rows, config.validation.pii_fields)
@@ -277,11 +298,10 @@ def assemble(
     return items, diff_items(parent_items, items), version_id(canonical_jsonl(items))
 
 
-def validate_step(
-    name: str, rows: list[Row], config: DatasetConfig
-) -> tuple[list[Row], list[Removal], ValidationSummary]:
+def validate_step(name: str, rows: list[Row], config: DatasetConfig) -> Validated:
     """The dataset's GX suite: passing rows, quarantined rows with failed checks, summary."""
-    return validate_rows(name, rows, config.validation)
+    passed, quarantined, summary = validate_rows(name, rows, config.validation)
+    return Validated(rows=passed, quarantined=quarantined, summary=summary)
 
 
 def dedup_step(rows: list[Row], parent_items: list[Item], config: DatasetConfig) -> DedupResult:
@@ -293,18 +313,17 @@ def build_candidate(
     name: str,
     imported: ImportResult,
     prepared: Prepared,
-    summary: ValidationSummary,
-    quarantined: list[Removal],
+    validated: Validated,
     deduped: DedupResult,
-    parent: Manifest | None,
-    parent_items: list[Item],
+    current: CurrentVersion,
     *,
     mode: Mode,
     split: SplitSpec | None,
     config_path: Path | None,
 ) -> Candidate:
     """Merge, split, hash and diff; collect every removal with its reason."""
-    items, diff, version = assemble(deduped.kept, parent_items, mode, split)
+    parent = current.manifest
+    items, diff, version = assemble(deduped.kept, current.items, mode, split)
     return Candidate(
         name=name,
         version=version,
@@ -317,8 +336,13 @@ def build_candidate(
         config_yaml=config_path.read_text() if config_path else None,
         ignored_columns=imported.ignored_columns,
         rows_read=len(imported.rows) + len(imported.rejected),
-        validation=summary,
-        removals=[*imported.rejected, *quarantined, *prepared.identical, *deduped.removed],
+        validation=validated.summary,
+        removals=[
+            *imported.rejected,
+            *validated.quarantined,
+            *prepared.identical,
+            *deduped.removed,
+        ],
         clusters=[*prepared.identical_clusters, *deduped.clusters],
         scrubbed=prepared.scrubbed,
         split=split_counts(items, split.stratify_by) if split else None,
@@ -338,19 +362,16 @@ def curate_files(
     """Every step without Prefect: the candidate version for `files` against the current one."""
     imported = import_files(files, config.import_)
     prepared = prepare_step(imported.rows, config)
-    passed, quarantined, summary = validate_step(name, prepared.rows, config)
-    parent = store.current(name)
-    parent_items = store.items(name) if parent else []
-    deduped = dedup_step(passed, parent_items, config)
+    validated = validate_step(name, prepared.rows, config)
+    current = current_version(store, name)
+    deduped = dedup_step(validated.rows, current.items, config)
     return build_candidate(
         name,
         imported,
         prepared,
-        summary,
-        quarantined,
+        validated,
         deduped,
-        parent,
-        parent_items,
+        current,
         mode=mode,
         split=split or config.split,
         config_path=config_path,

@@ -44,8 +44,8 @@ def scrub_rows(rows: list[Row], fields: Sequence[str]) -> tuple[list[Row], list[
     """
     import polars as pl
 
-    from llmops.guardrails import scrub_texts
     from llmops.guardrails.patterns import ALL_LABELS
+    from llmops.guardrails.spans import scrub_texts
 
     out = [_copy(r) for r in rows]
     where: list[tuple[int, Path_]] = []
@@ -81,7 +81,7 @@ def count_pii(rows: list[Row], fields: Sequence[str]) -> list[int]:
     """PII/secret spans left in `fields` of each row (what the no-PII expectation checks)."""
     import polars as pl
 
-    from llmops.guardrails import find_spans
+    from llmops.guardrails.spans import find_spans
 
     owners: list[int] = []
     texts: list[str] = []

@@ -19,13 +19,13 @@ from rich.console import Console
 from llmops.core.settings import Settings, get_settings
 from llmops.demo.triggers import (
     PROMPT_MERGE_DEPLOYMENT,
-    deployment_runs,
     run_link,
     start_worker,
     triggered_evals,
     wait_final,
     wait_until,
 )
+from llmops.orchestration.runs import deployment_runs
 
 PROMPT = "docs-qa-answer"
 BEFORE = "You are a support assistant for the Databricks documentation."
@@ -59,6 +59,7 @@ def run_prompt_merge_demo(
     import httpx
     from pydantic import SecretStr
 
+    from llmops.orchestration.events import PrefectEmitter
     from llmops.prompts import PromptRegistry
     from llmops.webhook.server import run_in_thread
     from llmops.webhook.signature import github_signature
@@ -75,7 +76,9 @@ def run_prompt_merge_demo(
         path.write_text(text.replace(BEFORE, AFTER))  # the merged change (wording only)
     secret = secrets.token_hex(16)
     os.environ["LLMOPS_WEBHOOK__GITHUB_SECRET"] = secret
-    url, stop = run_in_thread(get_settings())
+    webhook_settings = get_settings()
+    emit = PrefectEmitter(timeout_s=webhook_settings.webhook.emit_timeout_s)
+    url, stop = run_in_thread(webhook_settings, emit)
     body = json.dumps(push_payload([f"prompts/{PROMPT}.yaml"], secrets.token_hex(20))).encode()
     since = datetime.now(UTC)
     try:

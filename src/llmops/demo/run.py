@@ -11,6 +11,7 @@ from rich.table import Table
 
 from llmops.core.offline import apply_offline_defaults
 from llmops.core.settings import Settings, get_settings
+from llmops.orchestration.console import quiet_prefect_console
 
 EXAMPLE_QUERIES = (
     "SELECT day, calls, round(cost_usd, 2) AS usd FROM daily_cost ORDER BY day DESC LIMIT 7",
@@ -81,7 +82,7 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
 
     from flows.cost_rollup import cost_rollup
 
-    _quiet_prefect_console()
+    quiet_prefect_console()
     with console.status(
         f"cost rollup flow: ingesting {len(manifest.files)} files, rollups, alerts ..."
     ):
@@ -96,7 +97,7 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     audit = audit_state.result()
     audit_id = audit_state.state_details.flow_run_id
 
-    from flows.golden_curation import curate_seed
+    from llmops.demo.seed import curate_seed
 
     with console.status("golden curation flow (docs-qa seed, auto-approved) ..."):
         seed = curate_seed(settings)
@@ -110,7 +111,7 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     console.print(f"provider simulator at {sim_url}/v1 (model version 1)")
     evaluation = _run_eval(console)
 
-    from llmops.simulators.feedback import run_flywheel_demo
+    from llmops.demo.flywheel import run_flywheel_demo
 
     with console.status("feedback flywheel flow (simulated thumbs and corrections) ..."):
         flywheel = run_flywheel_demo(settings)
@@ -238,18 +239,6 @@ def asyncio_result(state):
 
     value = state.result()
     return asyncio.run(value) if inspect.isawaitable(value) else value
-
-
-def _quiet_prefect_console() -> None:
-    """Keep Prefect's per-task INFO lines off the terminal (they still go to the server/UI)."""
-    import logging
-
-    from prefect.logging.handlers import PrefectConsoleHandler
-
-    for name in ("", "prefect", "prefect.flow_runs", "prefect.task_runs"):
-        for handler in logging.getLogger(name).handlers:
-            if isinstance(handler, PrefectConsoleHandler):
-                handler.setLevel(logging.WARNING)
 
 
 def _print_quality(console: Console, settings: Settings) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel
 
 from llmops.evals.compare import Comparison
+from llmops.evals.errors import EvalGateFailed
 from llmops.evals.generate import Generation, served_identity
 from llmops.evals.plan import EvalTarget
 from llmops.evals.report import FailedItem, ReportInput, eval_report
@@ -165,4 +166,30 @@ def assemble(
             report=report,
             promoted=promoted,
         ),
+    )
+
+
+def completed_payload(target: EvalTarget, result: EvalRunResult, trigger: str) -> dict[str, Any]:
+    """The payload of `llmops.eval.completed` for a finished candidate run."""
+    return {
+        "run_id": result.run_id,
+        "dataset": target.dataset,
+        "dataset_version": target.dataset_version,
+        "prompt_name": target.prompt_name,
+        "prompt_version": target.prompt_version,
+        "model_alias": target.model_alias,
+        "served_model": result.served_model,
+        "system_fingerprint": result.system_fingerprint,
+        "trigger": trigger,
+        "verdict": result.verdict,
+        "verdict_reason": result.reason,
+        "baseline_run_id": result.baseline_run_id,
+    }
+
+
+def gate_failure(target: EvalTarget, result: EvalRunResult) -> EvalGateFailed:
+    """The error a failed gate ends the flow run with (after everything is recorded)."""
+    return EvalGateFailed(
+        f"{target.prompt_name}@v{target.prompt_version} on "
+        f"{target.dataset}: {result.reason} (MLflow run {result.run_id})"
     )

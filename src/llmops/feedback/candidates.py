@@ -108,9 +108,15 @@ def candidate_row(fb: Joined) -> dict[str, Any]:
     }
 
 
-def route(
-    new: NewFeedback, datasets: dict[str, str]
-) -> tuple[dict[str, list[dict[str, Any]]], list[Joined], list[Joined]]:
+class Routed(BaseModel):
+    """New feedback sorted: candidate rows per golden dataset, positive, negative with no dataset."""
+
+    rows: dict[str, list[dict[str, Any]]]
+    positive: list[Joined]
+    unrouted: list[Joined]
+
+
+def route(new: NewFeedback, datasets: dict[str, str]) -> Routed:
     """Candidate rows per golden dataset; positive feedback; negative feedback with no dataset."""
     rows: dict[str, list[dict[str, Any]]] = {}
     positive: list[Joined] = []
@@ -122,4 +128,4 @@ def route(
             rows.setdefault(datasets[fb.prompt_name], []).append(candidate_row(fb))
         else:
             unrouted.append(fb)
-    return rows, positive, unrouted
+    return Routed(rows=rows, positive=positive, unrouted=unrouted)

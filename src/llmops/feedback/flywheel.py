@@ -98,7 +98,7 @@ def still_fails(texts: list[str]) -> list[str]:
     """Why texts that were scrubbed still look like personal data (empty list = clean)."""
     import polars as pl
 
-    from llmops.guardrails import find_spans
+    from llmops.guardrails.spans import find_spans
 
     why = []
     if texts:
@@ -225,9 +225,16 @@ def build_queue(
     return queue
 
 
+class Settlement(BaseModel):
+    """A review applied: the approved candidates and the feedback it settled otherwise."""
+
+    approved: list[Approved]
+    settled: list[Settled]
+
+
 def apply_decisions(
     queue: ReviewQueue, decisions: list[Decision], config: DatasetConfig
-) -> tuple[list[Approved], list[Settled]]:
+) -> Settlement:
     """Approved candidates, and the settled feedback (rejected, ineligible edits)."""
     from llmops.datasets.scrub import scrub_rows
 
@@ -261,7 +268,7 @@ def apply_decisions(
                 settled += _settle(rows, "ineligible", item.candidate_id, reason)
             else:
                 approved.append(Approved(item=item, reference=reference, edited=d.action == "edit"))
-    return approved, settled
+    return Settlement(approved=approved, settled=settled)
 
 
 def decided(approved: list[Approved]) -> list[Settled]:

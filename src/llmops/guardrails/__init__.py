@@ -1,8 +1,5 @@
-"""Guardrail detectors (PII, secrets, injection, toxicity, leakage, format): pure logic."""
+"""Guardrail detectors (PII, secrets, injection, toxicity, leakage, format): pure logic.
 
-from __future__ import annotations
-
-from llmops.guardrails.scan import DETECTORS, scan_frame
-from llmops.guardrails.spans import find_pii, find_secrets, find_spans, scrub_texts
-
-__all__ = ["DETECTORS", "find_pii", "find_secrets", "find_spans", "scan_frame", "scrub_texts"]
+`scan.scan_frame` runs them over a frame of calls; `spans` finds, masks and scrubs PII and secret
+spans in texts.
+"""

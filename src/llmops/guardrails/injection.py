@@ -12,8 +12,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from llmops.core.paths import package_path
+
 MODEL_VERSION = "injection-tfidf-use-lr-v3"
-MODELS_DIR = Path(__file__).resolve().parent / "models"
+MODELS_DIR = package_path("guardrails", "models")
 MAX_CHARS = 2000  # texts are truncated before featurization (train and inference alike)
 PARALLEL_MIN_TEXTS = 20_000
 # Sentence pieces scored on their own (when params.sentence_threshold > 0): an injection
@@ -199,7 +201,7 @@ class InjectionModel:
             if self.embed is not None:
                 self._blend_band(texts, hard, out)
             if self.params.sentence_threshold > 0:
-                pieces = _sentences(texts.gather(hard))
+                pieces = split_sentences(texts.gather(hard))
                 if not pieces.is_empty():
                     p_piece = self._full_proba(pieces["sentence"].to_list())
                     best = (
@@ -234,7 +236,7 @@ class InjectionModel:
         return np.concatenate(parts)
 
 
-def _sentences(texts: pl.Series) -> pl.DataFrame:
+def split_sentences(texts: pl.Series) -> pl.DataFrame:
     """(row, sentence) for texts of two or more sentences; short fragments are skipped."""
     return (
         pl.DataFrame({"text": texts})

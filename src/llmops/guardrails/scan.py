@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 
 from llmops.guardrails.patterns import ALL_LABELS, PII_LABELS, SECRET_LABELS, SPEC_BY_LABEL
-from llmops.guardrails.spans import _resolve, find_candidates, mask_spans
+from llmops.guardrails.spans import find_candidates, mask_spans, resolve_overlaps
 
 DETECTORS: tuple[str, ...] = ("pii", "secret", "injection", "toxicity", "leakage", "format")
 SEVERITIES: tuple[str, ...] = ("low", "medium", "high", "critical")
@@ -161,7 +161,7 @@ def _leak_findings(col: _Column, leaks: pl.DataFrame, width: int) -> pl.DataFram
         return pl.DataFrame(schema=_PART_SCHEMA)
     pattern = col.spans_for(leaks["row"].unique())
     leak_spans = leaks.select("row", label=pl.lit("system_prompt"), start="start", end="end")
-    merged = _resolve(
+    merged = resolve_overlaps(
         [
             leak_spans.with_columns(
                 value=pl.lit(""), left=pl.lit(""), right=pl.lit(""), confidence=pl.lit(1.0)

@@ -263,7 +263,7 @@ def _validate(df: pl.DataFrame, spec: PatternSpec) -> pl.DataFrame:
     raise ValueError(f"pattern {spec.label!r} names unknown validator {name!r}")
 
 
-def _resolve(frames: list[pl.DataFrame]) -> pl.DataFrame:
+def resolve_overlaps(frames: list[pl.DataFrame]) -> pl.DataFrame:
     """Keep non-overlapping spans; frames come in priority order and earlier ones win."""
     kept = pl.DataFrame(schema=_CAND_SCHEMA)
     for cand in frames:
@@ -298,7 +298,7 @@ def find_candidates(
     if prefilter and len(frame) > 0:
         frame = frame.filter(pl.col("text").str.contains(combined_regex(order)))
     frames = [_validate(_candidates(frame, SPEC_BY_LABEL[x]), SPEC_BY_LABEL[x]) for x in order]
-    return _resolve(frames)
+    return resolve_overlaps(frames)
 
 
 def find_spans(texts: pl.Series, labels: Sequence[str] | None = None) -> pl.DataFrame:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 import polars as pl
+
+from llmops.core.paths import package_path
 
 LEXICON_VERSION = "toxicity-lexicon-v2"
 TOXICITY_LABELS = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
 THRESHOLD = 0.5
 
-LEXICON_FILE = Path(__file__).resolve().parent / "models" / f"{LEXICON_VERSION}.yaml"
+LEXICON_FILE = package_path("guardrails", "models", f"{LEXICON_VERSION}.yaml")
 
 
 @lru_cache(maxsize=1)

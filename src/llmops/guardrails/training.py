@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from llmops.core.paths import checkout, package_path
 from llmops.guardrails.injection import InjectionModel, InjectionParams
 
 INJECTION_FILES = {
@@ -17,13 +18,13 @@ INJECTION_FILES = {
     "jackhhao": "injection/jackhhao-jailbreak-train.csv",
 }
 # Hand-written benign instruction-style prompts (label 0), shipped with this package.
-BENIGN_FILE = Path(__file__).resolve().parent / "training_data" / "benign_instructions.txt"
+BENIGN_FILE = package_path("guardrails", "training_data", "benign_instructions.txt")
 BENIGN_SOURCE = "benign-instructions"
 
 
 def default_data_dir() -> Path:
-    """datasets/public at the repository root (this file is src/llmops/guardrails/...)."""
-    return Path(__file__).resolve().parents[3] / "datasets" / "public"
+    """datasets/public of the checkout (the public labelled sets are not in the wheel)."""
+    return checkout("training the guardrail models") / "datasets" / "public"
 
 
 def file_sha256(path: Path) -> str:
@@ -152,7 +153,7 @@ def grouped_cv_scores(
     """
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from llmops.guardrails.injection import MAX_CHARS, _sentences
+    from llmops.guardrails.injection import MAX_CHARS, split_sentences
 
     texts = [t[:MAX_CHARS] for t in df["text"].to_list()]
     y = df["label"].to_numpy()
@@ -162,7 +163,7 @@ def grouped_cv_scores(
         model = InjectionModel.fit([texts[i] for i in train_idx], y[train_idx], params, seed)
         test = pl.Series([texts[i] for i in test_idx], dtype=pl.Utf8)
         whole[test_idx] = model.full.predict_proba(test.to_list())[:, 1]
-        pieces = _sentences(test)
+        pieces = split_sentences(test)
         if not pieces.is_empty():
             p = model.full.predict_proba(pieces["sentence"].to_list())[:, 1]
             top = pieces.with_columns(p=p).group_by("row").agg(pl.col("p").max())

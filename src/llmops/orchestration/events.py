@@ -1,10 +1,11 @@
-"""Default event sink: Prefect's `emit_event`, waited on until its events worker has sent it."""
+"""The webhook's event sink: Prefect's `emit_event`, waited on until its events worker has sent it."""
 
 from __future__ import annotations
 
 import time
 
 from llmops.core.errors import LlmopsError
+from llmops.orchestration.api import api_url as api_url_of_profile
 from llmops.webhook.events import EVENT_NAME, PromptMerged
 
 
@@ -49,11 +50,10 @@ class PrefectEmitter:
         """Send one event; raises EmitError if Prefect is unreachable or it was not sent."""
         from prefect.events import emit_event
         from prefect.events.worker import EventsWorker
-        from prefect.settings import PREFECT_API_URL
 
         from llmops.services.prefect_server import healthy
 
-        api_url = PREFECT_API_URL.value()
+        api_url = api_url_of_profile()
         if not api_url:
             raise EmitError(
                 "PREFECT_API_URL is not set: events would go to a throwaway temporary server"

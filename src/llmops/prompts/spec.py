@@ -19,6 +19,7 @@ from pydantic import (
 )
 
 from llmops.prompts.errors import PromptError
+from llmops.prompts.template import template_variables
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"  # MLflow's prompt name rule, bounded
 IDENTIFIER_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*$"
@@ -41,7 +42,6 @@ class Message(BaseModel):
     @field_validator("content")
     @classmethod
     def _parses(cls, value: str) -> str:
-        from llmops.prompts.render import template_variables
 
         template_variables(value)  # raises ValueError on a template syntax error
         return value
@@ -73,7 +73,6 @@ class PromptSpec(BaseModel):
     @field_validator("variables")
     @classmethod
     def _declared_exactly(cls, value: list[str], info: ValidationInfo) -> list[str]:
-        from llmops.prompts.render import template_variables
 
         for name in value:
             if not re.match(IDENTIFIER_PATTERN, name):

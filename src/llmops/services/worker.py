@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from llmops.core.errors import LlmopsError
+from llmops.core.paths import CheckoutNotFound, checkout
 from llmops.core.settings import Settings
 
 DEFAULT_POOL = "llmops-local"
@@ -40,10 +41,10 @@ class WorkerInfo:
 
 def project_root() -> Path:
     """The checkout holding prefect.yaml (the deployments' working directory)."""
-    root = Path(__file__).resolve().parents[2]
-    if not (root / "prefect.yaml").is_file():
-        raise WorkerError(f"{root}: no prefect.yaml (llmops is not run from its checkout)")
-    return root
+    try:
+        return checkout("the worker")
+    except CheckoutNotFound as exc:
+        raise WorkerError(str(exc)) from None
 
 
 def _prefect() -> str:

@@ -1,4 +1,4 @@
-"""Simulated user feedback on the traffic simulator's calls, and the flywheel run of `make demo`.
+"""Simulated user feedback on the traffic simulator's calls (`llmops feedback simulate`, the demo).
 
 Users re-ask a badly answered question in other words: the generator logs those follow-up calls
 (generic log format, ingested into llm_calls) and gives thumbs-down, ratings, flags and corrections,
@@ -11,8 +11,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
-import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -226,30 +224,3 @@ def write_demo_feedback(settings: Settings, out_dir: Path) -> Path:
     }
     (out_dir / PLANTED_FILE).write_text(json.dumps(planted, indent=2) + "\n")
     return out_dir
-
-
-def run_flywheel_demo(
-    settings: Settings, out_dir: Path | None = None, store_dir: Path | None = None
-):
-    """Simulated feedback through the flywheel flow (auto-approved) on a copy of the golden store.
-
-    The store defaults to HOME/demo-datasets, seeded from settings.datasets_dir, so the demo never
-    writes a new version into the repository's datasets/. Returns the flow's FlywheelResult.
-    """
-    out_dir = out_dir or settings.home / "feedback" / "demo"
-    store_dir = store_dir or settings.home / "demo-datasets"
-    source = settings.datasets_dir / DATASET
-    if not (store_dir / DATASET).exists() and source.exists():
-        shutil.copytree(source, store_dir / DATASET)
-    folder = write_demo_feedback(settings, out_dir)
-    from flows.feedback_flywheel import feedback_flywheel
-
-    previous = os.environ.get("LLMOPS_DATASETS_DIR")
-    os.environ["LLMOPS_DATASETS_DIR"] = str(store_dir)
-    try:
-        return feedback_flywheel(paths=[str(folder)], auto_approve=True)
-    finally:
-        if previous is None:
-            os.environ.pop("LLMOPS_DATASETS_DIR", None)
-        else:
-            os.environ["LLMOPS_DATASETS_DIR"] = previous

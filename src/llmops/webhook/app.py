@@ -42,15 +42,9 @@ async def read_limited(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def create_app(
-    settings: Settings, emit: Emit | None = None, extra_routes: Sequence[BaseRoute] = ()
-) -> Starlette:
-    """The receiver app; `emit` defaults to Prefect's `emit_event` (flushed per delivery)."""
+def create_app(settings: Settings, emit: Emit, extra_routes: Sequence[BaseRoute] = ()) -> Starlette:
+    """The receiver app; `emit` takes each merged prompt change (the CLI hands it Prefect's)."""
     config = settings.webhook
-    if emit is None:
-        from llmops.orchestration.events import PrefectEmitter
-
-        emit = PrefectEmitter(timeout_s=config.emit_timeout_s)
     repo_dir = (config.repo_dir or Path.cwd()).expanduser().resolve()
     receiver = Receiver(config, DeliveryStore(store_path(settings)), emit, repo_dir)
 

@@ -10,7 +10,7 @@ from llmops.core.settings import Settings
 from llmops.webhook.receiver import Emit
 
 
-def _server(settings: Settings, emit: Emit | None, extra_routes: Sequence[BaseRoute], **kw):
+def _server(settings: Settings, emit: Emit, extra_routes: Sequence[BaseRoute], **kw):
     import uvicorn
 
     from llmops.webhook.app import create_app
@@ -21,9 +21,9 @@ def _server(settings: Settings, emit: Emit | None, extra_routes: Sequence[BaseRo
 
 def serve(
     settings: Settings,
+    emit: Emit,
     host: str = "127.0.0.1",
     port: int = 8787,
-    emit: Emit | None = None,
     extra_routes: Sequence[BaseRoute] = (),
 ) -> None:
     """Serve until interrupted (Ctrl-C)."""
@@ -32,7 +32,7 @@ def serve(
 
 def run_in_thread(
     settings: Settings,
-    emit: Emit | None = None,
+    emit: Emit,
     extra_routes: Sequence[BaseRoute] = (),
     port: int = 0,
     host: str = "127.0.0.1",

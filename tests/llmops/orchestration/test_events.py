@@ -39,9 +39,10 @@ def _of_repo(repository: str):
 
 def test_github_push_events_reach_prefect(prefect_server: None, webhook_env: Path) -> None:
     from llmops.core.settings import get_settings
+    from llmops.orchestration.events import PrefectEmitter
     from llmops.webhook.server import run_in_thread
 
-    url, stop = run_in_thread(get_settings())  # default emit: prefect.events.emit_event
+    url, stop = run_in_thread(get_settings(), PrefectEmitter())  # Prefect's emit_event
     try:
         repository = f"acme/push-{uuid.uuid4().hex[:8]}"
         payload = github_push(
@@ -144,11 +145,12 @@ def test_unreachable_prefect_is_502_and_the_delivery_is_not_remembered(webhook_e
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from llmops.core.settings import get_settings
+    from llmops.orchestration.events import PrefectEmitter
     from llmops.webhook.server import run_in_thread
 
     dead = f"http://127.0.0.1:{_free_port()}/api"
     with temporary_settings(updates={PREFECT_API_URL: dead}):
-        url, stop = run_in_thread(get_settings())
+        url, stop = run_in_thread(get_settings(), PrefectEmitter())
     try:
         payload = github_push([commit(added=["prompts/down.yaml"])])
         delivery = str(uuid.uuid4())
