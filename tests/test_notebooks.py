@@ -2,7 +2,7 @@
 
 The home holds simulated traffic (ingest, cost rollup, guardrail audit), model-watch probes and
 eval runs from the eval-run flow (baseline, promoted prompt change, failing model update): see
-`populate_home` in tests/llmops/test_status.py.
+`populate_home` in tests/builders/home.py.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.builders.home import populate_home
 from tests.builders.paths import REPO
-from tests.llmops.status.test_collect import populate_home
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 # per notebook: text its outputs must show and the least number of rendered plots

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.builders.browser import CHROMIUM, CHROMIUM_FLAGS, TAKEN, WAIT_MS, free_port
+from tests.builders.browser import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    MLFLOW_UI_PREFERENCES,
+    TAKEN,
+    WAIT_MS,
+    free_port,
+    seed_local_storage_script,
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -54,6 +62,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrowserContext
             args=CHROMIUM_FLAGS,
             viewport={"width": 1400, "height": 1000},
         )
+        context.add_init_script(seed_local_storage_script(MLFLOW_UI_PREFERENCES))
         context.set_default_timeout(WAIT_MS)
         context.set_default_navigation_timeout(WAIT_MS)
         try:

@@ -19,7 +19,7 @@ SCREENSHOTS = Path(
     os.environ.get("LLMOPS_TEST_SCREENSHOTS", REPO / "test-artifacts" / "screenshots")
 )
 WAIT_MS = 60_000  # JavaScript apps on a busy 2-core machine: wait for text, generously
-# STACK-NOTES: without the networking flags chromium floods the closed network with retries.
+# docs/stack-notes.md: without the networking flags chromium floods the closed network with retries.
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -55,3 +55,30 @@ def shot(page: Page, name: str) -> Path:
     TAKEN.append(path)
     print(f"screenshot: {path}")
     return path
+
+
+# MLflow's UI keeps its first-visit guidance and promos in localStorage (useLocalStorage:
+# `<key>_v<version>`, read in mlflow/server/js/build/static/js). A fresh profile shows them, and
+# the "Detect Issues in Your Traces" popover is modal: it covered a run page in CI. Seeding the
+# "already shown" answers before any page script runs keeps them from opening at all.
+MLFLOW_UI_PREFERENCES = {
+    "mlflow.detectIssues.guidanceShown_v1": True,
+    "mlflow.flagForReview.guidanceShown_v1": True,
+    "_mlflow_model_registry_promo_modal_dismissed_v1": True,
+    "mlflow.overview.mysqlBannerDismissed_v0": True,
+    "mlflow.assistant.fab.autoOpenedOnFirstLoad_v1": True,
+    "mlflow.assistant.panelOpen_v1": False,
+}
+
+
+def seed_local_storage_script(values: dict[str, object]) -> str:
+    """An init script that sets each localStorage key the page has not set yet."""
+    import json
+
+    return (
+        "(() => { try { const seed = "
+        + json.dumps({k: json.dumps(v) for k, v in values.items()})
+        + "; for (const [k, v] of Object.entries(seed)) {"
+        " if (window.localStorage.getItem(k) === null) window.localStorage.setItem(k, v); }"
+        " } catch (e) {} })();"
+    )

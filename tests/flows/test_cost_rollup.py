@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from llmops.costs.rollup import ALERT_EVENTS
+from tests.builders.logs import build_log
 from tests.builders.prefect_api import artifact, events
-from tests.llmops.costs.test_alerts import build_log
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

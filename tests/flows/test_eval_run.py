@@ -52,7 +52,7 @@ def _lake_runs(settings) -> list[tuple]:
 def test_unchanged_model_passes_and_a_degraded_model_update_fails(
     prefect_server, eval_home, settings
 ) -> None:
-    from flows.eval_run import EvalGateFailed
+    from llmops.evals.errors import EvalGateFailed
 
     first = _run(eval_home["suite"])
     assert first.verdict == "baseline" and first.baseline_run_id is None
@@ -142,7 +142,7 @@ def test_injected_errors_are_retried_and_the_items_still_failing_are_reported(
 def test_champion_moves_only_on_pass_and_rollback_restores_it(
     prefect_server, eval_home, settings
 ) -> None:
-    from flows.eval_run import EvalGateFailed
+    from llmops.evals.errors import EvalGateFailed
     from llmops.prompts import PromptRegistry
 
     registry = PromptRegistry(settings)

@@ -104,7 +104,7 @@ def test_reject_writes_nothing_then_approve_writes_version_and_mlflow(
 
 
 def test_auto_approved_seed_then_unchanged_rerun(cfg, datasets_dir: Path) -> None:
-    from flows.golden_curation import curate_seed
+    from llmops.demo.seed import curate_seed
 
     first = curate_seed(cfg)
     assert first.status == "promoted" and first.rows == 195 and first.reviewer == "auto-approve"

@@ -9,10 +9,9 @@ import pytest
 from llmops.core.settings import get_settings
 from llmops.ingest import ingest_paths
 from llmops.lake.warehouse import connect
+from tests.builders.audit import EMAIL, KEY, build_demo_lake, write_log
 from tests.builders.prefect_api import artifact, events
 from tests.builders.simulator import SimulatorHandle
-from tests.llmops.audit.test_judge import EMAIL, KEY, write_log
-from tests.llmops.audit.test_run import build_demo_lake
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 

@@ -1,4 +1,4 @@
-"""Offline-safe environment defaults for the whole stack (measured in STACK-NOTES)."""
+"""Offline-safe environment defaults for the whole stack (why each one: docs/stack-notes.md)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ REGENERATE = "python -m llmops.lake.catalog_docs"
 
 def view_comments() -> dict[str, str]:
     """The `# ...` lines written right above each analyst view in llmops/lake/warehouse.py."""
-    from llmops.lake.files import warehouse
+    from llmops.lake import warehouse
 
     source = inspect.getsource(warehouse)
     start = source.index("ANALYST_VIEWS")

@@ -1,6 +1,6 @@
 """Find or start the local MLflow tracking server (UI + API) over the home's SQLite store.
 
-`mlflow server` defaults to 4 web workers plus 7 job processes (~3.5 GB, STACK-NOTES): this starts
+`mlflow server` defaults to 4 web workers plus 7 job processes (~3.5 GB, docs/stack-notes.md): this starts
 one worker with job execution off (~0.5 GB), bound to loopback, logs and pid file under
 LLMOPS_HOME, like `llmops.services.prefect_server` does for Prefect.
 """

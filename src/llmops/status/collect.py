@@ -27,8 +27,8 @@ def collect_status(
     import threading
 
     from llmops.lake.warehouse import connect
-    from llmops.status.collect import prompts as sp
-    from llmops.status.collect import warehouse as sw
+    from llmops.status import prompts as sp
+    from llmops.status import warehouse as sw
 
     started = time.perf_counter()
     now = now or datetime.now(UTC)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import functools
 import shutil
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -13,14 +11,14 @@ import pytest
 from typer.testing import CliRunner
 
 from llmops.audit.report import audit_report
-from llmops.audit.run import AuditError, AuditResult, audit_batch, run_audit, select_batches
+from llmops.audit.run import AuditError, audit_batch, run_audit, select_batches
 from llmops.audit.scan import residual_mask
 from llmops.audit.summary import CountRow, evaluate_alerts
-from llmops.core.settings import GuardrailAlertRules, Settings, get_settings
+from llmops.core.settings import GuardrailAlertRules, Settings
 from llmops.ingest import ingest_paths
 from llmops.lake.warehouse import connect
-from llmops.simulators.traffic.generate import TrafficManifest, generate_traffic
 from llmops.simulators.traffic.text import INJECTIONS
+from tests.builders.audit import DemoLake, build_demo_lake
 
 # manifest kind -> finding label
 LABELS = {
@@ -34,26 +32,6 @@ LABELS = {
     "github_token": "github_token",
     "slack_token": "slack_token",
 }
-
-
-@dataclass
-class DemoLake:
-    drop: Path
-    settings: Settings
-    manifest: TrafficManifest
-    result: AuditResult
-
-
-@functools.cache
-def build_demo_lake(base: Path) -> DemoLake:
-    """10 days of simulated traffic, ingested and audited once per test session."""
-    drop = base / "audit-drop"
-    manifest = generate_traffic(
-        drop, days=10, calls_per_day=300, seed=7, end_date=date(2025, 3, 10)
-    )
-    settings = get_settings(home=base / "audit-home", user_hash_key="test-key")
-    ingest_paths([drop], settings)
-    return DemoLake(drop, settings, manifest, run_audit(settings))
 
 
 @pytest.fixture(scope="module")

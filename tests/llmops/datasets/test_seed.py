@@ -27,7 +27,7 @@ def test_committed_seed_is_consistent_and_rebuilds_identically(tmp_path: Path) -
 
     cfg = load_config(CONFIG)
     c = curate_files(DatasetStore(tmp_path), "docs-qa", [SEED], cfg, mode="replace")
-    assert c.version == committed.version  # the repo rebuilds without ../shared
+    assert c.version == committed.version  # the repository rebuilds it from its own files
     assert (len(c.items), committed.rows) == (195, 195)
     assert committed.counts == {
         "kind:negative": 31,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from llmops.guardrails import scan_frame, scrub_texts
-from llmops.guardrails.scan import finding_schema
+from llmops.guardrails.scan import finding_schema, scan_frame
+from llmops.guardrails.spans import scrub_texts
 
 RAW_VALUES = [
     "jane.roe@example.com",

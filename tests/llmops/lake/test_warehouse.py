@@ -14,7 +14,7 @@ import duckdb
 from llmops.costs.rollup import run_rollup
 from llmops.ingest import ingest_file
 from llmops.lake.warehouse import build_warehouse, connect
-from tests.llmops.costs.test_alerts import build_log
+from tests.builders.logs import build_log
 
 HOLD = textwrap.dedent(
     """

@@ -1,0 +1,86 @@
+"""A home filled by the real pipelines, for `llmops status` and the analyst notebooks.
+
+Simulated traffic log files (ingest, cost rollup, guardrail audit), the model watch against the
+provider simulator, and the eval-run flow on the real Prefect server: a baseline, a prompt change
+promoted on a pass, then a model update (simulator bump) that fails the gate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tests.builders.eval_suite import SMALL_SUITE
+from tests.builders.paths import REPO
+
+EVAL_ITEMS = 30  # enough pairs for the gate (min 20)
+PROMPT = "docs-qa-answer"
+
+
+@dataclass(frozen=True)
+class Populated:
+    """A home filled by the pipelines and what was planted in it."""
+
+    home: Path
+    manifest: object  # llmops.simulators.traffic.generate.TrafficManifest
+    user_hash_key: str
+
+
+def populate_home(home: Path, simulator, user_hash_key: str = "status") -> Populated:
+    """Run the real pipelines into `home` (needs the prefect_server and simulator fixtures)."""
+    from llmops.audit.run import run_audit
+    from llmops.costs.rollup import run_rollup
+    from llmops.ingest import ingest_paths
+    from llmops.simulators.traffic.generate import generate_traffic
+
+    drop = home / "drop"
+    manifest = generate_traffic(
+        drop, days=10, calls_per_day=200, seed=3, end_date=date(2025, 3, 10)
+    )
+    datasets, prompts, suite = home / "datasets", home / "prompts", home / "suite.yaml"
+    shutil.copytree(REPO / "datasets" / "docs-qa", datasets / "docs-qa")
+    shutil.copytree(REPO / "prompts", prompts)
+    suite.write_text(SMALL_SUITE)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LLMOPS_HOME", str(home))
+        mp.setenv("LLMOPS_USER_HASH_KEY", user_hash_key)
+        mp.setenv("LLMOPS_DATASETS_DIR", str(datasets))
+        mp.setenv("LLMOPS_PROMPTS_DIR", str(prompts))
+        from flows.eval_run import eval_run
+        from llmops.core.settings import get_settings
+        from llmops.evals.errors import EvalGateFailed
+        from llmops.model_watch.watch import run_watch
+        from llmops.prompts import PromptRegistry
+
+        settings = get_settings()
+        ingest_paths([drop], settings)
+        run_rollup(settings)
+        run_audit(settings)
+
+        def evaluate(**kwargs):
+            return asyncio.run(eval_run(limit=EVAL_ITEMS, suite=str(suite), **kwargs))
+
+        simulator.reset()
+        try:
+            registry = PromptRegistry(settings)
+            registry.sync_all(prompts)  # v1 of each prompt = champion
+            run_watch(settings, ["candidate"])  # baseline identity of the served model
+            evaluate()  # the first run of the champion: verdict baseline
+            path = prompts / f"{PROMPT}.yaml"
+            path.write_text(
+                path.read_text().replace("support assistant", "helpful support assistant")
+            )
+            registry.sync_all(prompts)  # v2 = candidate
+            evaluate(prompt=f"{PROMPT}@candidate", trigger="prompt_merge", promote=True)
+            simulator.bump()  # the provider silently serves a worse model
+            run_watch(settings, ["candidate"])
+            with pytest.raises(EvalGateFailed):
+                evaluate(trigger="model_update")
+        finally:
+            simulator.reset()
+    return Populated(home=home, manifest=manifest, user_hash_key=user_hash_key)
