@@ -1,7 +1,7 @@
 """Browser fixtures: one headless Debian chromium for these tests, the UIs' servers, screenshots.
 
 Playwright's sync API keeps an asyncio loop running in the main thread while the browser is
-open, so `asyncio.run` (Prefect's client, tests/prefect_api.py) fails there: code that needs it
+open, so `asyncio.run` (Prefect's client, tests/builders/prefect_api.py) fails there: code that needs it
 runs through `off_thread`, and the fixtures are package-scoped so the browser and the servers
 are gone before the rest of the suite runs.
 """

@@ -115,10 +115,10 @@ def litellm_price(provider: str | None, model: str) -> tuple[str | None, Price |
             and (provider is None or entry.get("litellm_provider") == provider)
         ):
             return entry.get("litellm_provider") or provider, _from_entry(key, entry)
-    return _litellm_lookup(provider, model)
+    return litellm_lookup(provider, model)
 
 
-def _litellm_lookup(provider: str | None, model: str) -> tuple[str | None, Price | None]:
+def litellm_lookup(provider: str | None, model: str) -> tuple[str | None, Price | None]:
     """The same answer through litellm itself (aliases, provider routes); imports litellm."""
     litellm = _litellm()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from llmops.costs.pricing import PriceBook, _litellm_lookup, litellm_price, load_overrides
+from llmops.costs.pricing import PriceBook, litellm_lookup, litellm_price, load_overrides
 
 MODELS = [
     ("openai", "gpt-4o-mini"),
@@ -20,7 +20,7 @@ MODELS = [
 @pytest.mark.parametrize(("provider", "model"), MODELS)
 def test_fast_path_matches_litellm(provider: str | None, model: str) -> None:
     fast_provider, fast = litellm_price(provider, model)
-    slow_provider, slow = _litellm_lookup(provider, model)
+    slow_provider, slow = litellm_lookup(provider, model)
     assert fast_provider == slow_provider
     assert fast is not None and slow is not None
     assert (fast.input, fast.output, fast.cached_input) == (
