@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from typer.testing import CliRunner
 
 from llmops.core.errors import LlmopsError
 from llmops.simulators.provider.admin import configure_simulator, simulator_status
@@ -60,19 +59,3 @@ def test_invalid_changes_are_refused_with_the_field(fresh_simulator: SimulatorHa
     assert simulator_status(url)["config"]["error_rate"] == 0.0  # nothing half-applied
     with pytest.raises(LlmopsError, match="no simulator answers"):
         simulator_status("http://127.0.0.1:9")
-
-
-def test_cli_status_bump_and_set(fresh_simulator: SimulatorHandle, home: object) -> None:
-    from llmops.cli.main import app
-
-    runner = CliRunner()
-    out = runner.invoke(app, ["simulator", "status"])
-    assert out.exit_code == 0, out.output
-    assert f"simulator at {fresh_simulator.url}: model version 1 (fp_sim_v1_" in out.output
-    out = runner.invoke(app, ["simulator", "bump"])
-    assert out.exit_code == 0 and "model version 2 (fp_sim_v2_" in out.output
-    out = runner.invoke(app, ["simulator", "bump", "--to", "4"])
-    assert out.exit_code == 0 and "model version 4" in out.output
-    out = runner.invoke(app, ["simulator", "set", "--latency-ms", "5", "--error-rate", "0.1"])
-    assert out.exit_code == 0 and "latency 5.0 ms, error rate 0.1" in out.output
-    assert fresh_simulator.config()["model_version"] == 4
