@@ -63,6 +63,18 @@ def follow(page: Page, link: Locator, base: str) -> None:
     href = link.get_attribute("href")
     assert href, "the link has no target"
     page.goto(f"{base}/{href}" if href.startswith("#") else href)
+    settle(page)
+
+
+def settle(page: Page, quiet_ms: int = 1_000, timeout_ms: int = 15_000) -> None:
+    """Wait until the page's URL has not changed for `quiet_ms` (an experiment's page redirects
+    itself to its overview once its data arrives); give up quietly after `timeout_ms`."""
+    waited, last, quiet = 0, page.url, 0
+    while waited < timeout_ms and quiet < quiet_ms:
+        page.wait_for_timeout(200)
+        waited += 200
+        quiet = quiet + 200 if page.url == last else 0
+        last = page.url
 
 
 def dismiss_guidance(page: Page) -> None:
@@ -72,21 +84,28 @@ def dismiss_guidance(page: Page) -> None:
             button.click()
 
 
-def open_run_page(page: Page, url: str, expected: Locator) -> None:
-    """Open a run's page and wait for `expected`; once more after a reload if a guidance
-    popover or a slow first render kept it from showing (seen once in CI)."""
+def open_run_page(page: Page, url: str, expected: Locator, attempts: int = 3) -> None:
+    """Open a run's page in a fresh document and wait for `expected`, up to `attempts` times.
+
+    A fresh document (about:blank first), because opening an experiment starts a client-side
+    redirect to its overview: a hash-only jump to the run could be overtaken by it (seen in CI:
+    the run URL ended on /overview/usage, and a reload only reloaded the overview). A first-visit
+    guidance popover or a slow first render gets another try too.
+    """
     from playwright.sync_api import Error, expect
 
-    page.goto(url)
-    for attempt in range(2):
+    run_path = url.split("#", 1)[1]
+    for attempt in range(1, attempts + 1):
+        page.goto("about:blank")
+        page.goto(url)
         dismiss_guidance(page)
         try:
             expect(expected).to_be_visible(timeout=30_000)
+            expect(page).to_have_url(re.compile(re.escape(run_path)), timeout=5_000)
             return
         except (AssertionError, Error):
-            if attempt:
+            if attempt == attempts:
                 raise
-            page.reload()
 
 
 def test_eval_run_shows_dataset_digest_and_prompt_version(
