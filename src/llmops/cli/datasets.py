@@ -12,17 +12,14 @@ from typing import Annotated
 
 import typer
 
+from llmops.cli.errors import fail
+
 datasets_app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 
 
 class Mode(StrEnum):
     merge = "merge"
     replace = "replace"
-
-
-def _fail(message: str, code: int = 2) -> None:
-    typer.secho(f"error: {message}", fg="red", err=True)
-    raise typer.Exit(code)
 
 
 def _store():
@@ -80,7 +77,7 @@ def show(
             return
         rows = store.items(name, m.version)
     except DatasetError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     current = store.current(name)
     console = Console()
@@ -127,7 +124,7 @@ def diff(
         ma, mb = store.resolve(name_a, ver_a), store.resolve(name_b, ver_b)
         items_a, items_b = store.items(name_a, ma.version), store.items(name_b, mb.version)
     except DatasetError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     label_a, label_b = f"{name_a}@{ma.version}", f"{name_b}@{mb.version}"
     if jsonl:
@@ -191,7 +188,7 @@ def import_(
             store, name, files, cfg, mode=chosen.value, config_path=config_path
         )
     except DatasetError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     report = candidate_report(candidate)
     console = Console()
@@ -214,7 +211,7 @@ def import_(
     try:
         folder = store.write_version(manifest, candidate.data)
     except DatasetError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     if candidate.config_yaml:
         store.write_config(name, candidate.config_yaml)
@@ -262,7 +259,7 @@ def validate(
         ]
         _, failed, summary = validate_rows(name, rows, cfg.validation)
     except DatasetError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     console = Console()
     table = Table("check", "expectation", "column", "failed", title=f"{name}@{m.version}")

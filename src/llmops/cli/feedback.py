@@ -10,12 +10,9 @@ from typing import Annotated
 
 import typer
 
+from llmops.cli.errors import fail
+
 feedback_app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg="red", err=True)
-    raise typer.Exit(2)
 
 
 @feedback_app.command()
@@ -33,7 +30,7 @@ def ingest(
     try:
         batches = ingest_paths(get_settings(), paths)
     except LlmopsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     console = Console()
     table = Table("file", "records", "accepted", "new", "duplicates", "quarantined", "unknown call")
@@ -66,7 +63,7 @@ def simulate(
     try:
         folder = write_demo_feedback(get_settings(), out)
     except ValueError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     typer.echo(f"wrote feedback to {folder} (follow-up calls ingested); see {folder}/_planted.json")
 

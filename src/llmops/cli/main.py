@@ -11,6 +11,7 @@ import typer
 
 from llmops.cli.datasets import datasets_app
 from llmops.cli.deploy import deploy, worker
+from llmops.cli.errors import fail
 from llmops.cli.eval import eval_app
 from llmops.cli.feedback import feedback_app
 from llmops.cli.models import models_app
@@ -49,11 +50,6 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg="red", err=True)
-    raise typer.Exit(2)
-
-
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="log files or folders")],
@@ -78,7 +74,7 @@ def ingest(
             for f in track(files, description="ingesting", console=console, transient=True)
         ]
     except LlmopsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     table = Table("file", "format", "records", "accepted", "quarantined", "unpriced")
     for r in results:
@@ -133,7 +129,7 @@ def sql(
     try:
         df = con.sql(query).pl()
     except duckdb.Error as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     if output is OutputFormat.csv:
         sys.stdout.write(df.write_csv())
@@ -196,7 +192,7 @@ def audit(
             console.print(f"ingested {len(batch_ids)} file(s)")
         result = run_audit(settings, batch_ids=batch_ids, since=since, reaudit=reaudit)
     except LlmopsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     s = result.summary
     table = Table("detector", "label", "severity", "direction", "findings", "calls")

@@ -13,17 +13,14 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from llmops.cli.errors import fail
+
 if TYPE_CHECKING:
     from rich.console import Console
 
     from llmops.prompts import PromptRegistry, PromptSpec, RegisteredPrompt
 
 prompts_app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
-
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg="red", err=True)
-    raise typer.Exit(2)
 
 
 def _registry() -> PromptRegistry:
@@ -62,7 +59,7 @@ def list_prompts() -> None:
         files = _file_specs(registry.settings.prompts_dir)
         summaries = {s.name: s for s in registry.list()}
     except LlmopsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     table = Table("prompt", "champion", "candidate", "versions", "model", "file")
     for name in sorted(set(files) | set(summaries)):
@@ -100,7 +97,7 @@ def _parse_vars(pairs: list[str]) -> dict[str, Any]:
     for pair in pairs:
         key, sep, raw = pair.partition("=")
         if not sep or not key:
-            _fail(f"--var {pair!r}: expected NAME=VALUE")
+            fail(f"--var {pair!r}: expected NAME=VALUE")
         try:
             out[key] = json.loads(raw)
         except json.JSONDecodeError:
@@ -180,7 +177,7 @@ def show(
         name, version = parse_ref(ref)
         if file:
             if version:
-                _fail("--file shows the file on disk: give NAME without @REF")
+                fail("--file shows the file on disk: give NAME without @REF")
             spec = load_spec(spec_path(get_settings().prompts_dir, name))
             commit = git_commit(spec.source) if spec.source else None
             console.print(
@@ -201,7 +198,7 @@ def show(
             values = {**_item_vars(spec, item), **(values or {})}
         _print_spec(console, spec, values)
     except LlmopsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
 
 
 @prompts_app.command()
@@ -220,7 +217,7 @@ def sync(
     try:
         synced = registry.sync_all(prompts_dir)
     except LlmopsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     table = Table("prompt", "version", "hash", "result", "aliases", "commit")
     for p in synced:
@@ -258,7 +255,7 @@ def promote(
         number = registry.resolve(name, version).version if version else None
         old, new = registry.promote(name, number)
     except LlmopsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     if old is not None and old.version == new.version:
         typer.echo(f"{name}: {_label(new)} is already champion")
@@ -274,7 +271,7 @@ def rollback(name: Annotated[str, typer.Argument(help="prompt name")]) -> None:
     try:
         old, new = _registry().rollback(name)
     except LlmopsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     typer.echo(f"{name}: champion rolled back {_label(old)} -> {_label(new)}")
 
@@ -292,7 +289,7 @@ def history(name: Annotated[str, typer.Argument(help="prompt name")]) -> None:
         versions = registry.history(name)
         champions = registry.champion_history(name)
     except LlmopsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     table = Table("version", "hash", "aliases", "commit", "registered", "model", "params")
     for p in versions:

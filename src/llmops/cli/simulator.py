@@ -6,11 +6,7 @@ from typing import Annotated
 
 import typer
 
-
-def _fail(message: str) -> None:
-    typer.secho(f"error: {message}", fg="red", err=True)
-    raise typer.Exit(2)
-
+from llmops.cli.errors import fail
 
 simulator_app = typer.Typer(no_args_is_help=True, help="The built-in OpenAI-compatible simulator.")
 
@@ -51,7 +47,7 @@ def _simulator_call(action: str, **kwargs: object) -> None:
     try:
         state = getattr(admin, action)(url, **kwargs)
     except LlmopsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     cfg = state["config"]
     typer.echo(
@@ -97,7 +93,7 @@ def simulator_start() -> None:
     try:
         url = ensure_simulator(get_settings(simulator={"autostart": True}))
     except LlmopsError as exc:
-        _fail(str(exc))
+        fail(str(exc))
         return
     typer.echo(f"simulator answers at {url}/v1")
 
