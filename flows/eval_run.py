@@ -68,27 +68,26 @@ async def _evaluate(
     logger = get_run_logger()
     flow_run_id = str(flow_run.id) if flow_run.id else None
     inputs = load_inputs(settings, target)
-    items, spec, suite = inputs.items, inputs.spec, inputs.suite
-    run_id = start_tracking(settings, target, trigger, role, flow_run_id, items)
+    run_id = start_tracking(settings, target, trigger, role, flow_run_id, inputs.items)
     started = datetime.now(UTC)
     clock = time.perf_counter()
     calls_before = len(gateway.records)
     try:
-        batches = _batches(items, settings.evals.generation_batch)
+        batches = _batches(inputs.items, settings.evals.generation_batch)
         generated = await _all(
             [
                 generate_batch(
-                    gateway, spec, batch, target.model_alias, f"{n + 1}-of-{len(batches)}"
+                    gateway, inputs.spec, batch, target.model_alias, f"{n + 1}-of-{len(batches)}"
                 )
                 for n, batch in enumerate(batches)
             ]
         )
         generations = [g for batch in generated for g in batch]
-        samples = to_samples(items, generations, spec)
+        samples = to_samples(inputs.items, generations, inputs.spec)
         results = await _all(
-            [score_metric(m, samples, gateway, concurrency) for m in suite.metrics]
+            [score_metric(m, samples, gateway, concurrency) for m in inputs.suite.metrics]
         )
-        comparison = compare_with_baseline(settings, results, suite, baseline_run_id)
+        comparison = compare_with_baseline(settings, results, inputs.suite, baseline_run_id)
     except BaseException as exc:
         abort_tracking(settings, run_id, f"{type(exc).__name__}: {exc}")
         raise

@@ -28,7 +28,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import on first use, so `llmops.core.settings` can import `llmops.core.settings.gateway` cheaply."""
+    """Import on first use, so importing `llmops.gateway.client` (the protocol) loads no litellm."""
     if name not in _LAZY:
         raise AttributeError(f"module 'llmops.gateway' has no attribute {name!r}")
     import importlib
