@@ -7,34 +7,24 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+from llmops.ingest.formats import generic, helicone, langfuse, litellm, openai_batch, otel
+
+# Most specific first: a Langfuse body or an OTel span may also carry generic-looking keys.
+DETECTION_ORDER = (
+    ("langfuse", langfuse),
+    ("otel", otel),
+    ("openai-batch", openai_batch),
+    ("helicone", helicone),
+    ("litellm", litellm),
+    ("generic", generic),
+)
+
 
 def record_format(rec: Any) -> str | None:
-    """The format one parsed record belongs to, or None if it matches none."""
+    """The format one parsed record belongs to, or None if it matches none (first match wins)."""
     if not isinstance(rec, dict):
         return None
-    keys = rec.keys()
-    attrs = rec.get("attributes")
-    if "batch" in keys or "_trace" in keys:
-        return "langfuse"
-    if {"type", "body"} <= keys and str(rec.get("type", "")).endswith("-create"):
-        return "langfuse"
-    if "resourceSpans" in keys or (
-        isinstance(attrs, dict) and any(str(k).startswith("gen_ai.") for k in attrs)
-    ):
-        return "otel"
-    if "custom_id" in keys and ("response" in keys or "error" in keys):
-        return "openai-batch"
-    if "request_model" in keys or {"request_id", "delay_ms"} <= keys:
-        return "helicone"
-    if "custom_llm_provider" in keys or (
-        "startTime" in keys and "model" in keys and ({"messages", "response_cost"} & keys)
-    ):
-        return "litellm"
-    if "requested_model" in keys or (
-        "model" in keys and ({"input_tokens", "prompt_tokens"} & keys)
-    ):
-        return "generic"
-    return None
+    return next((name for name, fmt in DETECTION_ORDER if fmt.detects(rec)), None)
 
 
 def detect(records: Iterable[Any]) -> str | None:

@@ -15,7 +15,16 @@ from llmops.ingest.readers import CSV_ERROR
 from llmops.lake.arrow import arrow_schema
 from llmops.lake.schema import LLM_CALLS
 
-INT_FIELDS = ("input_tokens", "output_tokens", "cached_tokens")
+INT_FIELDS = (
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "audio_input_tokens",
+    "audio_output_tokens",
+    "image_input_tokens",
+)
 TS_FIELDS = ("started_at", "ended_at", "first_token_at")
 FLOAT_FIELDS = ("latency_ms", "reported_cost_usd")
 
@@ -141,7 +150,9 @@ SELECT
   r_feature AS feature,
   r_team AS team,
   u.user_hash AS user_hash,
-  input_tokens, output_tokens, cached_tokens,
+  input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens,
+  audio_input_tokens, audio_output_tokens, image_input_tokens,
+  lower(r_service_tier) AS service_tier,
   coalesce(latency_ms, CASE WHEN ended_at >= started_at
     THEN (epoch_us(ended_at) - epoch_us(started_at)) / 1000.0 END) AS latency_ms,
   CASE WHEN first_token_at >= started_at

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 
 from llmops.core.errors import IngestError
+from llmops.ingest.formats import langfuse, otel
 
 CSV_ERROR = "#csv-error: "  # marks a CSV row that could not be turned into a record
 CHUNK_SCHEMA = pa.schema([("rec_no", pa.int64()), ("line", pa.large_string())])
@@ -211,77 +212,14 @@ def looks_like_jsonl(path: Path) -> bool:
 def records_from_document(doc: Any) -> list[tuple[int, Any]]:
     """Unwrap arrays, Langfuse ingestion batches and OTLP envelopes into numbered records."""
     if isinstance(doc, dict) and isinstance(doc.get("batch"), list):
-        return langfuse_generations(doc["batch"])
+        return langfuse.generations(doc["batch"])
     if isinstance(doc, dict) and isinstance(doc.get("resourceSpans"), list):
-        return otlp_spans(doc)
+        return otel.otlp_spans(doc)
     if isinstance(doc, list):
         if doc and all(isinstance(r, dict) and "type" in r and "body" in r for r in doc[:5]):
-            return langfuse_generations(doc)
+            return langfuse.generations(doc)
         return list(enumerate(doc, start=1))
     return [(1, doc)]
-
-
-def langfuse_generations(events: list[Any]) -> list[tuple[int, Any]]:
-    """Each generation (or observation of type GENERATION) with its trace merged as `_trace`."""
-    traces: dict[str, dict[str, Any]] = {}
-    for event in events:
-        if isinstance(event, dict) and event.get("type") in ("trace-create", "trace-update"):
-            body = event.get("body") or {}
-            if isinstance(body, dict) and body.get("id"):
-                traces.setdefault(str(body["id"]), {}).update(body)
-    out: list[tuple[int, Any]] = []
-    for i, event in enumerate(events, start=1):
-        if not isinstance(event, dict) or "type" not in event:
-            out.append((i, event))  # not an event at all: quarantined downstream
-            continue
-        if event["type"] not in ("generation-create", "generation-update"):
-            continue
-        body = event.get("body")
-        if isinstance(body, dict):
-            trace_id = body.get("traceId")
-            if trace_id is None and len(traces) == 1:  # single-trace batch without explicit link
-                trace_id = next(iter(traces))
-            body = {**body, "_trace": traces.get(str(trace_id), {})}
-        out.append((i, body))
-    return out
-
-
-def _otlp_value(value: dict[str, Any]) -> Any:
-    for key in ("stringValue", "intValue", "doubleValue", "boolValue"):
-        if key in value:
-            return value[key]
-    if "arrayValue" in value:
-        return [_otlp_value(v) for v in value["arrayValue"].get("values", [])]
-    return None
-
-
-def otlp_spans(doc: dict[str, Any]) -> list[tuple[int, Any]]:
-    """Flatten an OTLP/JSON export into one record per span with a plain attributes object."""
-    out: list[tuple[int, Any]] = []
-    n = 0
-    for resource in doc.get("resourceSpans", []):
-        res_attrs = {
-            a["key"]: _otlp_value(a.get("value", {}))
-            for a in (resource.get("resource") or {}).get("attributes", [])
-        }
-        for scope in resource.get("scopeSpans", []):
-            for span in scope.get("spans", []):
-                n += 1
-                attrs = {
-                    a["key"]: _otlp_value(a.get("value", {})) for a in span.get("attributes", [])
-                }
-                code = (span.get("status") or {}).get("code")
-                out.append(
-                    (
-                        n,
-                        {
-                            **span,
-                            "status": {**(span.get("status") or {}), "code": str(code)},
-                            "attributes": {**res_attrs, **attrs},
-                        },
-                    )
-                )
-    return out
 
 
 def chunk_from_records(records: list[tuple[int, Any]]) -> pa.Table:

@@ -37,7 +37,21 @@ LLM_CALLS: tuple[Column, ...] = (
     ),
     Column("input_tokens", "BIGINT", "prompt tokens, including cached ones"),
     Column("output_tokens", "BIGINT", "completion tokens"),
-    Column("cached_tokens", "BIGINT", "prompt tokens served from the provider's cache"),
+    Column("cached_tokens", "BIGINT", "prompt tokens read from the provider's cache (included above)"),
+    Column(
+        "cache_write_tokens",
+        "BIGINT",
+        "prompt tokens written to the provider's cache (Anthropic cache creation; included above)",
+    ),
+    Column("reasoning_tokens", "BIGINT", "completion tokens spent on reasoning (included above)"),
+    Column("audio_input_tokens", "BIGINT", "prompt tokens that were audio (included above)"),
+    Column("audio_output_tokens", "BIGINT", "completion tokens that were audio (included above)"),
+    Column("image_input_tokens", "BIGINT", "prompt tokens that were images (included above)"),
+    Column(
+        "service_tier",
+        "VARCHAR",
+        "'batch' (Batch API), a provider tier ('flex', 'priority', ...) or NULL (on demand)",
+    ),
     Column("latency_ms", "DOUBLE", "end-to-end latency in milliseconds"),
     Column("ttft_ms", "DOUBLE", "time to first token in milliseconds, when logged"),
     Column("status", "VARCHAR", "'success' or 'error'"),
@@ -45,7 +59,10 @@ LLM_CALLS: tuple[Column, ...] = (
     Column("reported_cost_usd", "DOUBLE", "cost the log itself reported, if any"),
     Column("cost_usd", "DOUBLE", "cost computed from the price map/overrides; NULL when unpriced"),
     Column(
-        "cost_status", "VARCHAR", "'priced' (litellm map), 'override' (prices file), 'unpriced'"
+        "cost_status",
+        "VARCHAR",
+        "'priced' (litellm map), 'override' (prices file), 'unpriced' (model not in either), "
+        "'no_usage' (token counts not logged: cost unknown)",
     ),
     Column("priced_model", "VARCHAR", "price-map key the cost was computed with"),
     Column(
