@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -18,7 +19,7 @@ from llmops.core.settings import Settings
 from llmops.costs.pricing import PriceBook, load_overrides
 from llmops.ingest import readers
 from llmops.ingest.detect import detect, sample_lines
-from llmops.ingest.formats import FORMATS
+from llmops.ingest.formats import FORMATS, otel
 from llmops.ingest.normalize import Normalizer
 from llmops.lake.arrow import all_schemas, arrow_schema
 from llmops.lake.files import BatchWriter, ensure_lake, file_digest, table_dir, write_table
@@ -58,7 +59,7 @@ def discover(paths: Iterable[Path]) -> list[Path]:
                 if (
                     f.is_file()
                     and not any(p.startswith(("_", ".")) for p in rel)
-                    and (f.suffix.lower() in readers.SUPPORTED_SUFFIXES)
+                    and readers.is_supported(f)
                 ):
                     out.append(f)
         else:
@@ -71,10 +72,14 @@ def _open(path: Path, fmt: str, chunk_bytes: int) -> tuple[str, Iterator[pa.Tabl
     kind = readers.file_kind(path)
     if kind == "json" and readers.looks_like_jsonl(path):
         kind = "jsonl"
-    if kind == "json":
-        records = readers.records_from_document(readers.load_json_document(path))
+    if kind == "protobuf":
+        records = otel.protobuf_records(path.read_bytes(), str(path))
         sample = [r for _, r in records[:50]]
         chunks: Iterator[pa.Table] = iter([readers.chunk_from_records(records)] if records else [])
+    elif kind == "json":
+        records = readers.records_from_document(readers.load_json_document(path))
+        sample = [r for _, r in records[:50]]
+        chunks = iter([readers.chunk_from_records(records)] if records else [])
     else:
         stream = {
             "jsonl": lambda: readers.read_jsonl(path, chunk_bytes),
@@ -172,10 +177,21 @@ def ingest_file(
     path = path.resolve()
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
+    with tempfile.TemporaryDirectory(prefix="llmops-ingest-") as tmp:
+        readable = readers.decompressed(path, Path(tmp))
+        try:
+            return _ingest(path, readable, settings, fmt, book)
+        except IngestError as exc:  # name the file the user gave, not the decompressed copy
+            raise IngestError(str(exc).replace(str(readable), str(path))) from exc
+
+
+def _ingest(
+    path: Path, readable: Path, settings: Settings, fmt: str, book: PriceBook | None
+) -> BatchResult:
     lake = settings.lake_dir
     ensure_lake(lake, all_schemas())
     batch_id = file_digest(path)
-    fmt, chunks = _open(path, fmt, settings.ingest_chunk_bytes)
+    fmt, chunks = _open(readable, fmt, settings.ingest_chunk_bytes)
     book = book or price_book(settings)
     norm = Normalizer(fmt, book, settings.user_key, batch_id, str(path))
     calls = BatchWriter(

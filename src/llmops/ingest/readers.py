@@ -25,12 +25,32 @@ JSON_SUFFIXES = {".json"}
 JSONL_SUFFIXES = {".jsonl", ".ndjson"}
 CSV_SUFFIXES = {".csv", ".tsv"}
 PARQUET_SUFFIXES = {".parquet", ".pq"}
-SUPPORTED_SUFFIXES = JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES | PARQUET_SUFFIXES
+PROTOBUF_SUFFIXES = {".pb", ".binpb", ".protobuf"}  # OTLP ExportTraceServiceRequest messages
+SUPPORTED_SUFFIXES = (
+    JSON_SUFFIXES | JSONL_SUFFIXES | CSV_SUFFIXES | PARQUET_SUFFIXES | PROTOBUF_SUFFIXES
+)
+COMPRESSED_SUFFIXES = {".gz"}  # any supported file, gzip-compressed (name.jsonl.gz)
+
+
+def inner_suffix(path: Path) -> str:
+    """The suffix that says what a file holds, looking through a compression suffix."""
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSED_SUFFIXES:
+        suffixes.pop()
+    return suffixes[-1] if suffixes else ""
+
+
+def is_supported(path: Path) -> bool:
+    """Whether a file name has a suffix ingest reads (compressed or not)."""
+    return inner_suffix(path) in SUPPORTED_SUFFIXES
 
 
 def file_kind(path: Path) -> str:
-    """'jsonl', 'json', 'csv' or 'parquet' from the file name (a .json of many lines is JSONL)."""
-    suffix = path.suffix.lower()
+    """'jsonl', 'json', 'csv', 'parquet' or 'protobuf' from the file name (looking through .gz;
+    a .json of many lines is JSONL)."""
+    suffix = inner_suffix(path)
+    if suffix in PROTOBUF_SUFFIXES:
+        return "protobuf"
     if suffix in JSONL_SUFFIXES:
         return "jsonl"
     if suffix in CSV_SUFFIXES:
@@ -197,6 +217,22 @@ def load_json_document(path: Path) -> Any:
         ) from exc
 
 
+def decompressed(path: Path, into: Path) -> Path:
+    """The file itself, or (for name.x.gz) its decompressed copy in `into`, named name.x."""
+    import gzip
+    import shutil
+
+    if path.suffix.lower() not in COMPRESSED_SUFFIXES:
+        return path
+    out = into / path.with_suffix("").name
+    try:
+        with gzip.open(path, "rb") as src, out.open("wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise IngestError(f"{path}: cannot decompress: {exc}") from exc
+    return out
+
+
 def looks_like_jsonl(path: Path) -> bool:
     """A .json file whose second non-blank line starts a new object is really JSONL."""
     with path.open("rb") as fh:
@@ -210,14 +246,14 @@ def looks_like_jsonl(path: Path) -> bool:
 
 
 def records_from_document(doc: Any) -> list[tuple[int, Any]]:
-    """Unwrap arrays, Langfuse ingestion batches and OTLP envelopes into numbered records."""
-    if isinstance(doc, dict) and isinstance(doc.get("batch"), list):
-        return langfuse.generations(doc["batch"])
-    if isinstance(doc, dict) and isinstance(doc.get("resourceSpans"), list):
-        return otel.otlp_spans(doc)
+    """Unwrap a whole document into numbered records: a format's own document shapes first
+    (Langfuse batches and exports, OTLP envelopes: each format module's `documents`), then
+    plain arrays, then the document as one record."""
+    for fmt in (langfuse, otel):
+        records = fmt.documents(doc)
+        if records is not None:
+            return records
     if isinstance(doc, list):
-        if doc and all(isinstance(r, dict) and "type" in r and "body" in r for r in doc[:5]):
-            return langfuse.generations(doc)
         return list(enumerate(doc, start=1))
     return [(1, doc)]
 

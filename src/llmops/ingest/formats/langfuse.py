@@ -69,3 +69,16 @@ def detects(rec: dict[str, Any]) -> bool:
     if "batch" in keys or "_trace" in keys:
         return True
     return {"type", "body"} <= keys and str(rec.get("type", "")).endswith("-create")
+
+
+def documents(doc: Any) -> list[tuple[int, Any]] | None:
+    """Numbered generation records of a Langfuse document; None when it is not one."""
+    if isinstance(doc, dict) and isinstance(doc.get("batch"), list):
+        return generations(doc["batch"])
+    if (
+        isinstance(doc, list)
+        and doc
+        and all(isinstance(r, dict) and "type" in r and "body" in r for r in doc[:5])
+    ):
+        return generations(doc)
+    return None

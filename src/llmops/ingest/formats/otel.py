@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from llmops.core.errors import IngestError
 from llmops.ingest.formats.paths import Paths, attr, inner
 
 
@@ -90,3 +91,15 @@ def detects(rec: dict[str, Any]) -> bool:
     return "resourceSpans" in rec or (
         isinstance(attrs, dict) and any(str(k).startswith("gen_ai.") for k in attrs)
     )
+
+
+def documents(doc: Any) -> list[tuple[int, Any]] | None:
+    """Numbered span records of an OTLP/JSON export; None when it is not one."""
+    if isinstance(doc, dict) and isinstance(doc.get("resourceSpans"), list):
+        return otlp_spans(doc)
+    return None
+
+
+def protobuf_records(data: bytes, source: str) -> list[tuple[int, Any]]:
+    """Numbered span records of an OTLP protobuf export (ExportTraceServiceRequest)."""
+    raise IngestError(f"{source}: OTLP protobuf files are not supported yet")
