@@ -17,12 +17,15 @@ Each format keeps a manifest at `tests/data/conformance/<format>/manifest.yaml`:
         accepted: 1
         quarantined: 0
         expect:                                    # llm_calls rows, matched by call_id
-          - call_id: chatcmpl-123
+          - call_id: chatcmpl-123                  # (or by `source_line:` when the producer
+                                                   # makes a fresh random id on every run)
             provider: openai
             input_tokens: 10
             started_at: "2025-01-24T09:20:46.847371+00:00"
             latency_ms: 7.394                      # floats: relative 1e-6 (or abs 1e-3 for ms)
             input_text: "~contains: Hello"          # text checks: "~contains: ...", "~present"
+            output_tokens: "~field: usage.completion_tokens"   # the artifact's own value (JSONL:
+                                                   # the record at the row's source_line)
             cost_usd: null                         # null means the value must be NULL
 
 Field values are read from the artifact by hand (the producer's own field names), never from
@@ -77,6 +80,20 @@ def rows_by_call_id(lake: Path) -> dict[str, dict[str, Any]]:
     return {r["call_id"]: r for r in rows}
 
 
+def _field(record: Any, path: str) -> Any:
+    """A value inside a parsed record by a dotted path (list indices as numbers)."""
+    for part in path.split("."):
+        record = record[int(part)] if isinstance(record, list) else record[part]
+    return record
+
+
+def _resolve(want: Any, record: Any) -> Any:
+    """`~field: a.b` becomes the artifact's own value there; anything else is itself."""
+    if isinstance(want, str) and want.startswith("~field: "):
+        return _field(record, want.removeprefix("~field: "))
+    return want
+
+
 def _same(field: str, want: Any, got: Any) -> bool:
     if isinstance(want, str) and want.startswith("~"):
         if want == "~present":
@@ -96,17 +113,31 @@ def _same(field: str, want: Any, got: Any) -> bool:
     return got == want
 
 
-def mismatches(expect: list[dict[str, Any]], rows: dict[str, dict[str, Any]]) -> list[str]:
+def mismatches(
+    expect: list[dict[str, Any]], rows: dict[str, dict[str, Any]], artifact: Path | None = None
+) -> list[str]:
     """Every expected field that the ingested rows do not carry, as readable lines."""
+    import json
+
+    lines = []
+    if artifact is not None and artifact.suffix == ".jsonl":
+        lines = artifact.read_text().splitlines()
     out = []
     for want in expect:
-        row = rows.get(want["call_id"])
+        if "call_id" in want:
+            key = want["call_id"]
+            row = rows.get(key)
+        else:
+            key = f"line {want['source_line']}"
+            row = next((r for r in rows.values() if r["source_line"] == want["source_line"]), None)
         if row is None:
-            out.append(f"{want['call_id']}: no such row (have {sorted(rows)[:5]})")
+            out.append(f"{key}: no such row (have {sorted(rows)[:5]})")
             continue
+        record = json.loads(lines[row["source_line"] - 1]) if lines else None
         for field, value in want.items():
+            value = _resolve(value, record)
             if field not in row:
-                out.append(f"{want['call_id']}.{field}: not an llm_calls column")
+                out.append(f"{key}.{field}: not an llm_calls column")
             elif not _same(field, value, row[field]):
-                out.append(f"{want['call_id']}.{field}: want {value!r}, got {row[field]!r}")
+                out.append(f"{key}.{field}: want {value!r}, got {row[field]!r}")
     return out

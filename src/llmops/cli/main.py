@@ -37,6 +37,7 @@ app.command()(status)
 class LogFormat(StrEnum):
     auto = "auto"
     litellm = "litellm"
+    litellm_spend_logs = "litellm-spend-logs"
     otel = "otel"
     langfuse = "langfuse"
     openai_batch = "openai-batch"
@@ -62,32 +63,34 @@ def ingest(
 
     from llmops.core.errors import LlmopsError
     from llmops.core.settings import get_settings
-    from llmops.ingest import discover, ingest_file, price_book
+    from llmops.ingest import FilesRefused, discover, ingest_files, price_book
 
     settings = get_settings()
     console = Console()
+    refused: FilesRefused | None = None
     try:
         files = discover(paths)
         book = price_book(settings)
-        results = [
-            ingest_file(f, settings, log_format.value, book)
-            for f in track(files, description="ingesting", console=console, transient=True)
-        ]
+        progress = track(files, description="ingesting", console=console, transient=True)
+        results = ingest_files(progress, settings, log_format.value, book)
+    except FilesRefused as exc:
+        refused, results = exc, exc.batches
     except LlmopsError as exc:
         fail(str(exc))
         return
-    table = Table("file", "format", "records", "accepted", "quarantined", "unpriced")
+    table = Table("file", "format", "records", "accepted", "quarantined", "unpriced", "no usage")
     for r in results:
         table.add_row(
             Path(r.file).name,
             r.format,
-            *(str(x) for x in (r.records, r.accepted, r.quarantined, r.unpriced)),
+            *(str(x) for x in (r.records, r.accepted, r.quarantined, r.unpriced, r.no_usage)),
         )
     console.print(table)
     total_q = sum(r.quarantined for r in results)
     console.print(
         f"{len(results)} file(s): {sum(r.accepted for r in results):,} accepted, "
-        f"{total_q:,} quarantined, {sum(r.unpriced for r in results):,} unpriced"
+        f"{total_q:,} quarantined, {sum(r.unpriced for r in results):,} unpriced, "
+        f"{sum(r.no_usage for r in results):,} without token counts (cost unknown)"
     )
     reasons: dict[str, int] = {}
     for r in results:
@@ -98,6 +101,10 @@ def ingest(
     models = sorted({m for r in results for m in r.unpriced_models})
     if models:
         console.print(f"  unpriced models (add them to the prices file): {', '.join(models)}")
+    if refused is not None:
+        for r in refused.refused:
+            typer.secho(f"refused: {r.reason}", fg="red", err=True)
+        fail(f"{len(refused.refused)} file(s) refused; the other {len(results)} went in", code=1)
 
 
 @app.command()

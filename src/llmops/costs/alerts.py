@@ -14,7 +14,7 @@ COST_SPIKE = """
 WITH daily AS (
   SELECT started_at::DATE AS day, provider, requested_model, prompt_name, prompt_version, feature,
          count(*) AS calls, sum(cost_usd) / count(*) AS cpr
-  FROM {source} WHERE status = 'success' AND cost_status <> 'unpriced'
+  FROM {source} WHERE status = 'success' AND cost_status NOT IN ('unpriced', 'no_usage')
   GROUP BY ALL
 ), judged AS (
   SELECT *, avg(cpr) OVER w AS base_mean, coalesce(stddev_samp(cpr) OVER w, 0) AS base_std,

@@ -32,7 +32,7 @@ SELECT
   coalesce(sum(output_tokens), 0) AS output_tokens,
   coalesce(sum(cached_tokens), 0) AS cached_tokens,
   coalesce(sum(cost_usd), 0) AS cost_usd,
-  count(*) FILTER (WHERE cost_status = 'unpriced') AS unpriced_calls,
+  count(*) FILTER (WHERE cost_status IN ('unpriced', 'no_usage')) AS unpriced_calls,
   quantile_cont(latency_ms, [0.50, 0.95, 0.99]) AS latency_q
 FROM {source}
 GROUP BY GROUPING SETS (

@@ -25,7 +25,16 @@ from llmops.lake.arrow import all_schemas, arrow_schema
 from llmops.lake.files import BatchWriter, ensure_lake, file_digest, table_dir, write_table
 from llmops.lake.schema import BATCHES, LLM_CALLS, QUARANTINE
 
-__all__ = ["BatchResult", "discover", "ingest_file", "ingest_paths", "price_book"]
+__all__ = [
+    "BatchResult",
+    "FilesRefused",
+    "RefusedFile",
+    "discover",
+    "ingest_file",
+    "ingest_files",
+    "ingest_paths",
+    "price_book",
+]
 
 
 class BatchResult(BaseModel):
@@ -38,8 +47,28 @@ class BatchResult(BaseModel):
     accepted: int
     quarantined: int
     unpriced: int
+    no_usage: int = 0  # accepted calls whose token counts were not logged: cost unknown
     reasons: dict[str, int]  # by kind of reason; the quarantine table has each record's values
     unpriced_models: list[str]
+
+
+class RefusedFile(BaseModel):
+    """A file folder ingest could not read at all, and why."""
+
+    file: str
+    reason: str
+
+
+class FilesRefused(IngestError):
+    """Some files could not be ingested; the others went in (`batches`)."""
+
+    def __init__(self, batches: list[BatchResult], refused: list[RefusedFile]) -> None:
+        self.batches, self.refused = batches, refused
+        names = "; ".join(r.reason for r in refused)
+        super().__init__(
+            f"{len(refused)} of {len(batches) + len(refused)} file(s) refused "
+            f"({len(batches)} ingested): {names}"
+        )
 
 
 def price_book(settings: Settings) -> PriceBook:
@@ -202,7 +231,7 @@ def _ingest(
     )
     reasons: Counter[str] = Counter()
     unpriced_models: set[str] = set()
-    unpriced = 0
+    unpriced = no_usage = 0
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
     pending: Future[None] | None = None
 
@@ -217,6 +246,7 @@ def _ingest(
                 pending.result()  # one write in flight: Parquet compression overlaps the next chunk
             pending = writer.submit(write, good, rejected)
             reasons.update(rejected["reason_kind"].to_pylist())
+            no_usage += pc.sum(pc.equal(good["cost_status"], "no_usage")).as_py() or 0
             mask = pc.equal(good["cost_status"], "unpriced")
             unpriced += pc.sum(mask).as_py() or 0
             if unpriced:
@@ -242,12 +272,13 @@ def _ingest(
         accepted=calls.rows,
         quarantined=bad.rows,
         unpriced=unpriced,
+        no_usage=no_usage,
         reasons=dict(reasons.most_common()),
         unpriced_models=sorted(unpriced_models),
     )
     row = {
         k: getattr(result, k)
-        for k in ("batch_id", "records", "accepted", "quarantined", "unpriced")
+        for k in ("batch_id", "records", "accepted", "quarantined", "unpriced", "no_usage")
     }
     row |= {"source_file": result.file, "source_format": fmt, "ingested_at": datetime.now(UTC)}
     write_table(
@@ -256,7 +287,26 @@ def _ingest(
     return result
 
 
+def ingest_files(
+    files: Iterable[Path], settings: Settings, fmt: str = "auto", book: PriceBook | None = None
+) -> list[BatchResult]:
+    """Ingest each file as its own batch; one unreadable file does not stop the others.
+
+    Raises FilesRefused (after the rest went in) naming each refused file and its reason.
+    """
+    book = book or price_book(settings)
+    done: list[BatchResult] = []
+    refused: list[RefusedFile] = []
+    for path in files:
+        try:
+            done.append(ingest_file(path, settings, fmt, book))
+        except IngestError as exc:
+            refused.append(RefusedFile(file=str(path), reason=str(exc)))
+    if refused:
+        raise FilesRefused(done, refused)
+    return done
+
+
 def ingest_paths(paths: Iterable[Path], settings: Settings, fmt: str = "auto") -> list[BatchResult]:
-    """Ingest every file under the given paths (each file one batch)."""
-    book = price_book(settings)
-    return [ingest_file(p, settings, fmt, book) for p in discover(paths)]
+    """Ingest every file under the given paths (each file one batch; see ingest_files)."""
+    return ingest_files(discover(paths), settings, fmt)

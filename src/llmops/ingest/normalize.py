@@ -134,9 +134,28 @@ SELECT *, nullif(concat_ws('; ', {", ".join(checks)}), '') AS reason FROM typed
 """
 
 
-FINAL_SQL = """
+# A record without an id is identified by what it says, not by its bytes: a re-delivered copy
+# serialized with other whitespace or key order gets the same id and deduplicates.
+CONTENT_FIELDS = (
+    "source_format", "trace_id", "started_at", "ended_at", "first_token_us", "provider",
+    "requested_model", "served_model", "system_fingerprint", "prompt_name", "prompt_version",
+    "feature", "team", "user_hash", "input_tokens", "output_tokens", "cached_tokens",
+    "cache_write_tokens", "reasoning_tokens", "audio_input_tokens", "audio_output_tokens",
+    "image_input_tokens", "service_tier", "latency_ms", "status", "error_type",
+    "reported_cost_usd", "input_text", "system_text", "output_text",
+)  # fmt: skip
+CONTENT_HASH = "'h' || left(md5(concat_ws(chr(31), {})), 24)".format(
+    ", ".join(f"coalesce({f}::VARCHAR, chr(0))" for f in CONTENT_FIELDS)
+)
+
+FINAL_SQL = (
+    """
+SELECT * EXCLUDE (first_token_us) REPLACE (coalesce(call_id, """
+    + CONTENT_HASH
+    + """) AS call_id)
+FROM (
 SELECT
-  coalesce(r_call_id, h.line_hash) AS call_id,
+  r_call_id AS call_id,
   r_trace_id AS trace_id,
   $fmt AS source_format,
   started_at,
@@ -171,14 +190,16 @@ SELECT
   r_output_text AS output_text,
   $batch AS batch_id,
   $file AS source_file,
-  good.rec_no AS source_line
+  good.rec_no AS source_line,
+  epoch_us(first_token_at) AS first_token_us
 FROM staged AS good
 LEFT JOIN models m ON m.model_key = coalesce(r_provider, '') || '|' || r_requested_model
   || '|' || coalesce(r_served_model, '')
 LEFT JOIN users u ON u.user_id = r_user_id
-LEFT JOIN hashes h ON h.rec_no = good.rec_no
 WHERE good.reason IS NULL
+)
 """
+)
 
 MODELS_SCHEMA = pa.schema(
     [
@@ -260,12 +281,6 @@ class Normalizer:
             "ORDER BY s.rec_no",
             params=self.params,
         ).to_arrow_table()
-        # records without any id get a content hash, so a re-delivered copy deduplicates
-        hashes = con.sql(
-            "SELECT rec_no, 'h' || left(md5(rtrim(line, chr(13) || chr(10))), 24) AS line_hash "
-            "FROM chunk WHERE rec_no IN (SELECT rec_no FROM staged "
-            "WHERE reason IS NULL AND r_call_id IS NULL)"
-        ).to_arrow_table()
         triples = con.sql(
             "SELECT DISTINCT r_provider, r_requested_model, r_served_model FROM staged "
             "WHERE reason IS NULL"
@@ -274,10 +289,9 @@ class Normalizer:
             "SELECT DISTINCT r_user_id FROM staged WHERE reason IS NULL AND r_user_id IS NOT NULL"
         ).to_arrow_table()
         con.unregister("chunk")
-        con.register("hashes", hashes)
         con.register("models", resolve_models(triples.to_pylist(), self.book))
         con.register("users", hash_users(users["r_user_id"], self.user_key))
         out = con.sql(self.final_sql, params=self.params).to_arrow_table()
-        for name in ("staged", "hashes", "models", "users"):
+        for name in ("staged", "models", "users"):
             con.unregister(name)
         return out.cast(LLM_CALLS_ARROW), bad

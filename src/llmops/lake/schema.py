@@ -37,7 +37,9 @@ LLM_CALLS: tuple[Column, ...] = (
     ),
     Column("input_tokens", "BIGINT", "prompt tokens, including cached ones"),
     Column("output_tokens", "BIGINT", "completion tokens"),
-    Column("cached_tokens", "BIGINT", "prompt tokens read from the provider's cache (included above)"),
+    Column(
+        "cached_tokens", "BIGINT", "prompt tokens read from the provider's cache (included above)"
+    ),
     Column(
         "cache_write_tokens",
         "BIGINT",
@@ -57,7 +59,12 @@ LLM_CALLS: tuple[Column, ...] = (
     Column("status", "VARCHAR", "'success' or 'error'"),
     Column("error_type", "VARCHAR", "error class or code for failed calls"),
     Column("reported_cost_usd", "DOUBLE", "cost the log itself reported, if any"),
-    Column("cost_usd", "DOUBLE", "cost computed from the price map/overrides; NULL when unpriced"),
+    Column(
+        "cost_usd",
+        "DOUBLE",
+        "cost computed by litellm's pricing rules (or the prices file); NULL when unpriced or "
+        "when token counts are unknown",
+    ),
     Column(
         "cost_status",
         "VARCHAR",
@@ -95,6 +102,7 @@ BATCHES: tuple[Column, ...] = (
     Column("accepted", "BIGINT", "records written to llm_calls"),
     Column("quarantined", "BIGINT", "records written to quarantine"),
     Column("unpriced", "BIGINT", "accepted records with no price"),
+    Column("no_usage", "BIGINT", "accepted records without token counts (cost unknown)"),
     Column("ingested_at", "TIMESTAMPTZ", "when this batch was (last) ingested"),
 )
 
@@ -114,7 +122,11 @@ ROLLUP: tuple[Column, ...] = (
     Column("output_tokens", "BIGINT", "completion tokens"),
     Column("cached_tokens", "BIGINT", "cached prompt tokens"),
     Column("cost_usd", "DOUBLE", "computed cost of the priced calls"),
-    Column("unpriced_calls", "BIGINT", "calls with no price (not in cost_usd)"),
+    Column(
+        "unpriced_calls",
+        "BIGINT",
+        "calls with no cost: model not priced or token counts not logged (not in cost_usd)",
+    ),
     Column("latency_p50_ms", "DOUBLE", "median latency"),
     Column("latency_p95_ms", "DOUBLE", "95th percentile latency"),
     Column("latency_p99_ms", "DOUBLE", "99th percentile latency"),

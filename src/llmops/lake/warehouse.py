@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 # Tables whose files may repeat rows across batches (overlapping log deliveries): deduplicated.
 DEDUP_KEYS = {
     "llm_calls": "call_id",
-    "quarantine": "source_file, source_line",
+    # a rotated file (same path, new content) has new records at old line numbers: keep both
+    "quarantine": "source_file, source_line, md5(raw)",
     "findings": "finding_id",
     "feedback": "feedback_id",
     "feedback_quarantine": "source_file, source_line",
@@ -69,6 +70,20 @@ ANALYST_VIEWS = {
                1000.0 * f.calls / nullif(a.audited_calls, 0) AS calls_per_1k
         FROM found f LEFT JOIN audited a USING (week)
         ORDER BY f.week, f.detector, f.label, f.severity""",
+    # per model, where the cost the producer reported and the cost llmops computed differ by more
+    # than 1% (a stale price map, a negotiated price or a producer's own pricing bug shows here)
+    "cost_disagreement": """
+        SELECT source_format, provider, requested_model, priced_model, service_tier,
+               count(*) AS calls, sum(reported_cost_usd) AS reported_usd,
+               sum(cost_usd) AS computed_usd,
+               (sum(reported_cost_usd) - sum(cost_usd)) / nullif(sum(cost_usd), 0) AS relative_diff,
+               count(*) FILTER (abs(reported_cost_usd - cost_usd)
+                                > 0.01 * abs(cost_usd)) AS calls_over_1pct,
+               min(started_at) AS first_call, max(started_at) AS last_call
+        FROM llm_calls WHERE reported_cost_usd IS NOT NULL AND cost_usd IS NOT NULL
+        GROUP BY ALL
+        HAVING abs(sum(reported_cost_usd) - sum(cost_usd)) > 0.01 * abs(sum(cost_usd))
+        ORDER BY abs(sum(reported_cost_usd) - sum(cost_usd)) DESC""",
     # every model identity the model watch has seen per alias, first and last probe seeing it
     "model_versions_seen": """
         SELECT alias, provider, requested_model, served_model, system_fingerprint,

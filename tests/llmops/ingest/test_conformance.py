@@ -31,7 +31,7 @@ def test_manifest_lists_enough_artifacts_with_provenance() -> None:
     assert len(ENTRIES) >= 25
     sdk = [e for e in ENTRIES if "sdk" in e]
     assert len(sdk) >= 8
-    assert len({e["format"] for e in ENTRIES}) == 6
+    assert len({e["format"] for e in ENTRIES}) >= 6
     for e in ENTRIES:
         assert e.get("expect") or e.get("quarantined"), f"{e['id']}: no values to check"
         if "sdk" in e:
@@ -60,4 +60,5 @@ def test_artifact_ingests_to_its_source_values(
     result = ingest_file(path, settings, entry.get("ingest_format", "auto"))
     assert result.format == entry["format"]
     assert (result.accepted, result.quarantined) == (entry["accepted"], entry["quarantined"])
-    assert mismatches(entry.get("expect", []), rows_by_call_id(settings.lake_dir)) == []
+    rows = rows_by_call_id(settings.lake_dir)
+    assert mismatches(entry.get("expect", []), rows, path) == []

@@ -10,15 +10,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from llmops.ingest.formats import generic, helicone, langfuse, litellm, openai_batch, otel
+from llmops.ingest.formats import (
+    generic,
+    helicone,
+    langfuse,
+    litellm,
+    litellm_spend_logs,
+    openai_batch,
+    otel,
+)
 from llmops.ingest.formats.paths import RAW_FIELDS, Paths
 
 __all__ = ["FORMATS", "MAPPINGS", "RAW_FIELDS", "Paths", "source_field"]
 
-FORMATS = ("litellm", "otel", "langfuse", "openai-batch", "helicone", "generic")
+FORMATS = (
+    "litellm",
+    "litellm-spend-logs",
+    "otel",
+    "langfuse",
+    "openai-batch",
+    "helicone",
+    "generic",
+)
 
 MAPPINGS: dict[str, Callable[[Paths], dict[str, str]]] = {
     "litellm": litellm.mapping,
+    "litellm-spend-logs": litellm_spend_logs.mapping,
     "otel": otel.mapping,
     "langfuse": langfuse.mapping,
     "openai-batch": openai_batch.mapping,

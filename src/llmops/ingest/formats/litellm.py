@@ -1,17 +1,23 @@
-"""LiteLLM's StandardLoggingPayload (custom loggers, callbacks, the proxy's logs)."""
+"""LiteLLM's StandardLoggingPayload (custom loggers, callbacks, the proxy's logging integrations).
+
+Field names are those of `litellm.types.utils.StandardLoggingPayload` (litellm 1.106): tokens
+by kind come from `metadata.usage_object` (litellm's `Usage`: prompt_tokens include cached and
+cache-creation tokens), the cost litellm computed is `response_cost`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from llmops.ingest.formats.paths import Paths, first_system
+from llmops.ingest.formats.paths import Paths, content_text, first_system
 
 
 def mapping(p: Paths) -> dict[str, str]:
     """SQL per raw llm_calls field over this format's JSON paths."""
     meta = "$.metadata.requester_metadata"
+    usage = "$.metadata.usage_object"
     return {
-        "call_id": p("$.id"),
+        "call_id": p("$.id", "$.litellm_call_id"),
         "trace_id": p("$.trace_id"),
         "started_at": p("$.startTime"),
         "ended_at": p("$.endTime"),
@@ -24,11 +30,31 @@ def mapping(p: Paths) -> dict[str, str]:
         "prompt_name": p(f"{meta}.prompt_name", "$.metadata.prompt_management_metadata.prompt_id"),
         "prompt_version": p(f"{meta}.prompt_version"),
         "feature": p(f"{meta}.feature", "$.metadata.user_api_key_alias"),
-        "team": p("$.metadata.user_api_key_team_alias", "$.metadata.user_api_key_team_id"),
-        "user_id": p("$.end_user", "$.metadata.user_api_key_end_user_id"),
-        "input_tokens": p("$.prompt_tokens"),
-        "output_tokens": p("$.completion_tokens"),
-        "cached_tokens": p("$.response.usage.prompt_tokens_details.cached_tokens"),
+        "team": p(
+            "$.metadata.user_api_key_team_alias",
+            "$.metadata.team_alias",
+            "$.metadata.user_api_key_team_id",
+            "$.metadata.team_id",
+        ),
+        "user_id": p(
+            "$.end_user", "$.metadata.user_api_key_end_user_id", "$.model_parameters.user"
+        ),
+        "input_tokens": p("$.prompt_tokens", f"{usage}.prompt_tokens"),
+        "output_tokens": p("$.completion_tokens", f"{usage}.completion_tokens"),
+        "cached_tokens": p(
+            f"{usage}.prompt_tokens_details.cached_tokens",
+            f"{usage}.cache_read_input_tokens",
+            "$.response.usage.prompt_tokens_details.cached_tokens",
+        ),
+        "cache_write_tokens": p(
+            f"{usage}.cache_creation_input_tokens",
+            f"{usage}.prompt_tokens_details.cache_creation_tokens",
+        ),
+        "reasoning_tokens": p(f"{usage}.completion_tokens_details.reasoning_tokens"),
+        "audio_input_tokens": p(f"{usage}.prompt_tokens_details.audio_tokens"),
+        "audio_output_tokens": p(f"{usage}.completion_tokens_details.audio_tokens"),
+        "image_input_tokens": p(f"{usage}.prompt_tokens_details.image_tokens"),
+        "service_tier": p("$.cost_breakdown.service_tier", "$.response.service_tier"),
         "status": (
             f"CASE WHEN lower({p('$.status')}) IN ('failure', 'error', 'failed') THEN 'error' "
             f"WHEN {p('$.status')} IS NULL AND {p('$.error_str')} IS NOT NULL THEN 'error' "
@@ -37,9 +63,9 @@ def mapping(p: Paths) -> dict[str, str]:
         "error_type": p("$.error_information.error_class", "$.error_information.error_code"),
         "reported_cost_usd": p("$.response_cost"),
         # the newest turn is the user's input; a leading system message is the system prompt
-        "input_text": p("$.messages[#-1].content"),
+        "input_text": content_text(p("$.messages[#-1].content")),
         "system_text": first_system(p, "$.messages"),
-        "output_text": p("$.response.choices[0].message.content"),
+        "output_text": content_text(p("$.response.choices[0].message.content")),
     }
 
 

@@ -69,3 +69,18 @@ def first_system(p: Paths, messages: str) -> str:
 def attr(key: str) -> str:
     """JSONPath of an OpenTelemetry attribute (keys contain dots, so they are quoted)."""
     return f'$.attributes."{key}"'
+
+
+def content_text(expr: str) -> str:
+    """SQL: a message `content` as text: a plain string as it is, a list of parts (OpenAI
+    `{"type": "text", "text": ...}`, Anthropic blocks, semconv `{"content": ...}`) joined by
+    newlines; other JSON as it is."""
+    parts = f"json_extract(CASE WHEN json_valid({expr}) THEN {expr} END, '$[*]')"
+    joined = (
+        f"array_to_string(list_filter(list_transform({parts}, "
+        "lambda x: coalesce(x->>'text', x->>'content')), lambda t: t IS NOT NULL), chr(10))"
+    )
+    return (
+        f"CASE WHEN starts_with(ltrim({expr}), '[') AND json_valid({expr}) "
+        f"THEN nullif({joined}, '') ELSE {expr} END"
+    )
