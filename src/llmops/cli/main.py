@@ -55,8 +55,19 @@ class OutputFormat(StrEnum):
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="log files or folders")],
     log_format: Annotated[LogFormat, typer.Option("--format", help="log format")] = LogFormat.auto,
+    batch_input: Annotated[
+        Path | None,
+        typer.Option(
+            help="OpenAI Batch input file to join to a Batch output file by custom_id "
+            "(default: the one input file beside it)"
+        ),
+    ] = None,
 ) -> None:
-    """Read log batches (JSON, JSONL, CSV, Parquet) into the lake's llm_calls table."""
+    """Read log files (JSON, JSONL, CSV, Parquet, OTLP protobuf; .gz too) into llm_calls.
+
+    A file that cannot be read is reported by name and reason, the others still go in, and the
+    command exits 1.
+    """
     from rich.console import Console
     from rich.progress import track
     from rich.table import Table
@@ -72,7 +83,7 @@ def ingest(
         files = discover(paths)
         book = price_book(settings)
         progress = track(files, description="ingesting", console=console, transient=True)
-        results = ingest_files(progress, settings, log_format.value, book)
+        results = ingest_files(progress, settings, log_format.value, book, batch_input)
     except FilesRefused as exc:
         refused, results = exc, exc.batches
     except LlmopsError as exc:
@@ -82,7 +93,7 @@ def ingest(
     for r in results:
         table.add_row(
             Path(r.file).name,
-            r.format,
+            r.format + (f" + {Path(r.joined_to).name}" if r.joined_to else ""),
             *(str(x) for x in (r.records, r.accepted, r.quarantined, r.unpriced, r.no_usage)),
         )
     console.print(table)

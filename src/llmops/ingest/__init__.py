@@ -19,7 +19,7 @@ from llmops.core.settings import Settings
 from llmops.costs.pricing import PriceBook, load_overrides
 from llmops.ingest import readers
 from llmops.ingest.detect import detect, sample_lines
-from llmops.ingest.formats import FORMATS, otel
+from llmops.ingest.formats import FORMATS, openai_batch, otel
 from llmops.ingest.normalize import Normalizer
 from llmops.lake.arrow import all_schemas, arrow_schema
 from llmops.lake.files import BatchWriter, ensure_lake, file_digest, table_dir, write_table
@@ -50,6 +50,7 @@ class BatchResult(BaseModel):
     no_usage: int = 0  # accepted calls whose token counts were not logged: cost unknown
     reasons: dict[str, int]  # by kind of reason; the quarantine table has each record's values
     unpriced_models: list[str]
+    joined_to: str | None = None  # OpenAI Batch output: the input file its prompts came from
 
 
 class RefusedFile(BaseModel):
@@ -69,6 +70,9 @@ class FilesRefused(IngestError):
             f"{len(refused)} of {len(batches) + len(refused)} file(s) refused "
             f"({len(batches)} ingested): {names}"
         )
+
+
+BATCH_INPUT = "openai-batch-input"  # an OpenAI Batch input file: joined to its output file
 
 
 def price_book(settings: Settings) -> PriceBook:
@@ -131,6 +135,8 @@ def _open(path: Path, fmt: str, chunk_bytes: int) -> tuple[str, Iterator[pa.Tabl
             # JSONL of envelopes (one Langfuse batch / OTLP export per line): unwrap each line.
             chunks = _unwrap_lines(itertools.chain([first], stream))
             sample = [r for s in sample[:5] for _, r in readers.records_from_document(s)]
+    if fmt == "auto" and sample and all(openai_batch.is_input_record(r) for r in sample[:20]):
+        return BATCH_INPUT, iter([])  # requests, not calls: read when their output is ingested
     if fmt == "auto" and not sample:
         fmt = "generic"  # not one record parses: every line goes to quarantine with its reason
     if fmt == "auto":
@@ -145,6 +151,83 @@ def _open(path: Path, fmt: str, chunk_bytes: int) -> tuple[str, Iterator[pa.Tabl
     if fmt not in FORMATS:
         raise IngestError(f"{path}: unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     return fmt, chunks
+
+
+def _join_batch_inputs(
+    path: Path, chunks: Iterator[pa.Table], given: Path | None
+) -> tuple[Iterator[pa.Table], str | None]:
+    """Attach each Batch output record's request body (from its input file) as `_input`."""
+    chunks = iter(list(chunks))  # a Batch output file is small (the API caps it at 200 MB)
+    first = next(chunks, None)
+    if first is None:
+        return iter([]), None
+    rest = list(chunks)
+    wanted = _batch_keys([first, *rest])
+    source = given.resolve() if given is not None else _paired_input(path, wanted)
+    if source is None:
+        return iter([first, *rest]), None
+    inputs = openai_batch.load_inputs(source)
+    joined = (openai_batch.with_inputs(c, inputs) for c in [first, *rest])
+    return joined, str(source)
+
+
+def _batch_keys(chunks: list[pa.Table]) -> dict[str, str]:
+    """custom_id -> served model of each Batch output record ('' when it has none)."""
+    import json
+
+    keys: dict[str, tuple[str, str]] = {}
+    for chunk in chunks:
+        for line in chunk["line"].to_pylist():
+            try:
+                rec = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(rec, dict) and isinstance(rec.get("custom_id"), str):
+                body = (rec.get("response") or {}).get("body") or {}
+                body = body if isinstance(body, dict) else {}
+                keys[rec["custom_id"]] = (
+                    str(body.get("model") or ""),
+                    str(body.get("object") or ""),
+                )
+    return keys
+
+
+def _fits(inputs: dict[str, dict], keys: dict[str, str]) -> bool:
+    """Every output's request is in `inputs`, for the model it was served by (a snapshot of the
+    requested name)."""
+    for custom_id, served in keys.items():
+        request = inputs.get(custom_id)
+        if request is None:
+            return False
+        model = str(request.get("model") or "")
+        if served and model and not served.startswith(model):
+            return False
+    return True
+
+
+def _paired_input(path: Path, wanted: dict[str, str]) -> Path | None:
+    """The one Batch input file beside `path` holding the request of every output record (custom
+    ids like `request-1` recur across batches, so the models must fit too)."""
+    import json
+
+    found = []
+    for other in sorted(path.parent.iterdir()):
+        if other == path or not other.is_file() or readers.inner_suffix(other) != ".jsonl":
+            continue
+        with other.open("rb") as fh:
+            try:
+                first = json.loads(fh.readline() or b"null")
+            except ValueError:
+                continue
+        if not openai_batch.is_input_record(first):
+            continue
+        try:
+            inputs = openai_batch.load_inputs(other)
+        except IngestError:
+            continue  # a broken input file is not this output's
+        if _fits(inputs, wanted):
+            found.append(other)
+    return found[0] if len(found) == 1 else None  # none or ambiguous: no prompts, still the calls
 
 
 def _unwrap_lines(chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:
@@ -200,29 +283,48 @@ def prefetch(chunks: Iterator[pa.Table], depth: int = 2) -> Iterator[pa.Table]:
 
 
 def ingest_file(
-    path: Path, settings: Settings, fmt: str = "auto", book: PriceBook | None = None
+    path: Path,
+    settings: Settings,
+    fmt: str = "auto",
+    book: PriceBook | None = None,
+    batch_input: Path | None = None,
 ) -> BatchResult:
-    """Ingest one file into the lake as one batch (replacing an earlier ingest of the same bytes)."""
+    """Ingest one file into the lake as one batch (replacing an earlier ingest of the same bytes).
+
+    An OpenAI Batch output file is joined by custom_id to its input file (`batch_input`, else
+    the one input file beside it whose requests cover its custom ids), so its calls keep their
+    prompts; an input file on its own adds no calls.
+    """
     path = path.resolve()
     if not path.is_file():
         raise IngestError(f"{path}: no such file")
     with tempfile.TemporaryDirectory(prefix="llmops-ingest-") as tmp:
         readable = readers.decompressed(path, Path(tmp))
         try:
-            return _ingest(path, readable, settings, fmt, book)
+            return _ingest(path, readable, settings, fmt, book, batch_input)
         except IngestError as exc:  # name the file the user gave, not the decompressed copy
             raise IngestError(str(exc).replace(str(readable), str(path))) from exc
 
 
 def _ingest(
-    path: Path, readable: Path, settings: Settings, fmt: str, book: PriceBook | None
+    path: Path,
+    readable: Path,
+    settings: Settings,
+    fmt: str,
+    book: PriceBook | None,
+    batch_input: Path | None,
 ) -> BatchResult:
     lake = settings.lake_dir
     ensure_lake(lake, all_schemas())
     batch_id = file_digest(path)
     fmt, chunks = _open(readable, fmt, settings.ingest_chunk_bytes)
+    joined_to = None
+    if fmt == "openai-batch":
+        chunks, joined_to = _join_batch_inputs(path, chunks, batch_input)
     book = book or price_book(settings)
-    norm = Normalizer(fmt, book, settings.user_key, batch_id, str(path))
+    norm = Normalizer(
+        fmt if fmt in FORMATS else "generic", book, settings.user_key, batch_id, str(path)
+    )
     calls = BatchWriter(
         table_dir(lake, "llm_calls") / f"{batch_id}.parquet", arrow_schema(LLM_CALLS)
     )
@@ -232,6 +334,8 @@ def _ingest(
     reasons: Counter[str] = Counter()
     unpriced_models: set[str] = set()
     unpriced = no_usage = 0
+    if fmt == BATCH_INPUT:
+        chunks = iter([])
     writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer")
     pending: Future[None] | None = None
 
@@ -275,6 +379,7 @@ def _ingest(
         no_usage=no_usage,
         reasons=dict(reasons.most_common()),
         unpriced_models=sorted(unpriced_models),
+        joined_to=joined_to,
     )
     row = {
         k: getattr(result, k)
@@ -288,7 +393,11 @@ def _ingest(
 
 
 def ingest_files(
-    files: Iterable[Path], settings: Settings, fmt: str = "auto", book: PriceBook | None = None
+    files: Iterable[Path],
+    settings: Settings,
+    fmt: str = "auto",
+    book: PriceBook | None = None,
+    batch_input: Path | None = None,
 ) -> list[BatchResult]:
     """Ingest each file as its own batch; one unreadable file does not stop the others.
 
@@ -299,7 +408,7 @@ def ingest_files(
     refused: list[RefusedFile] = []
     for path in files:
         try:
-            done.append(ingest_file(path, settings, fmt, book))
+            done.append(ingest_file(path, settings, fmt, book, batch_input))
         except IngestError as exc:
             refused.append(RefusedFile(file=str(path), reason=str(exc)))
     if refused:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from llmops.core.errors import IngestError
-from llmops.ingest.formats import langfuse, otel
+from llmops.ingest.formats import helicone, langfuse, otel
 
 CSV_ERROR = "#csv-error: "  # marks a CSV row that could not be turned into a record
 CHUNK_SCHEMA = pa.schema([("rec_no", pa.int64()), ("line", pa.large_string())])
@@ -212,6 +213,13 @@ def load_json_document(path: Path) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
+        # Helicone's export tool (--format json) writes a comma after the last record too
+        fixed = re.sub(r",\s*\]\s*$", "]", text)
+        if fixed != text:
+            try:
+                return json.loads(fixed)
+            except json.JSONDecodeError:
+                pass
         raise IngestError(
             f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"
         ) from exc
@@ -247,9 +255,10 @@ def looks_like_jsonl(path: Path) -> bool:
 
 def records_from_document(doc: Any) -> list[tuple[int, Any]]:
     """Unwrap a whole document into numbered records: a format's own document shapes first
-    (Langfuse batches and exports, OTLP envelopes: each format module's `documents`), then
+    (Langfuse batches and exports, OTLP envelopes, Helicone API results: each format module's
+    `documents`), then
     plain arrays, then the document as one record."""
-    for fmt in (langfuse, otel):
+    for fmt in (langfuse, otel, helicone):
         records = fmt.documents(doc)
         if records is not None:
             return records

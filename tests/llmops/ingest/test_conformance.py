@@ -57,7 +57,8 @@ def test_artifact_ingests_to_its_source_values(
     entry: dict[str, Any], settings, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     path = produce(entry, tmp_path, request)
-    result = ingest_file(path, settings, entry.get("ingest_format", "auto"))
+    given = entry["_dir"] / entry["batch_input"] if "batch_input" in entry else None
+    result = ingest_file(path, settings, entry.get("ingest_format", "auto"), batch_input=given)
     assert result.format == entry["format"]
     assert (result.accepted, result.quarantined) == (entry["accepted"], entry["quarantined"])
     rows = rows_by_call_id(settings.lake_dir)

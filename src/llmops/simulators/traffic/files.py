@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
@@ -135,16 +134,15 @@ def render_files(plan: Plan, seed: int) -> Rendered:
             out.files[name] = fm.dumps(sp.langfuse_document(calls)).encode()
             out.records[name] = len(calls)
         elif fmt == "helicone":
-            name, buf = f"helicone-{date}.csv", io.StringIO()
-            writer = csv.writer(buf, lineterminator="\n")
-            writer.writerow(fm.HELICONE_COLUMNS)
-            for i, c in enumerate(calls):
-                row = fm.helicone_row(c)
+            name, lines = f"helicone-{date}.jsonl", []
+            for c in calls:
+                rec = fm.helicone_record(c)
                 if c.key in bad:
-                    row = fm.corrupt_helicone(row, bad[c.key])
-                    out.malformed.append((name, i + 2, bad[c.key]))
-                writer.writerow(row)
-            out.files[name] = buf.getvalue().encode()
+                    lines.append(fm.corrupt_helicone(rec, bad[c.key]))
+                    out.malformed.append((name, len(lines), bad[c.key]))
+                else:
+                    lines.append(fm.dumps(rec))
+            out.files[name] = _jsonl(lines)
             out.records[name] = len(calls) - sum(1 for c in calls if c.key in bad)
         elif fmt == "openai-batch":
             name = f"openai-batch-{date}.jsonl"

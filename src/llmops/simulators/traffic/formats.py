@@ -21,23 +21,6 @@ LITELLM_KINDS = (
     "negative_tokens",
 )
 HELICONE_KINDS = ("missing_model", "bad_token_type", "bad_timestamp", "negative_tokens")
-HELICONE_COLUMNS = (
-    "request_id",
-    "request_created_at",
-    "response_created_at",
-    "request_model",
-    "response_model",
-    "provider",
-    "prompt_tokens",
-    "completion_tokens",
-    "cost",
-    "delay_ms",
-    "request_user_id",
-    "status",
-    "request_properties",
-    "request_text",
-    "response_text",
-)
 BATCH_ERROR_CODES = {"429": "rate_limit_exceeded", "500": "server_error", "408": "timeout"}
 
 
@@ -209,54 +192,79 @@ def corrupt_litellm(rec: dict[str, Any], kind: str, start_us: int) -> str:
     return dumps(bad)
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
+def helicone_record(c: Call) -> dict[str, Any]:
+    """One HeliconeRequest row, as Helicone's request query API and export tool (JSONL) give it.
 
-
-def helicone_row(c: Call) -> list[str]:
-    """One row of a Helicone request export (texts flattened to one physical line)."""
+    Field names are Helicone's `HeliconeRequest` (packages/llm-mapper/types.ts): the provider is
+    upper case, token counts are exclusive (`prompt_tokens` without cache reads), bodies are the
+    provider's request and response JSON, custom properties are the Helicone-Property-* headers.
+    """
     ok = c.status == "success"
     props = {
         "feature": c.feature,
         "team": c.spec.team,
         "prompt_name": c.spec.prompt,
         "prompt_version": c.prompt_version,
-        "trace_id": uuid_of(c.trace_key),
+        "Helicone-Session-Id": uuid_of(c.trace_key),
     }
-    return [
-        uuid_of(c.key),
-        iso_z(c.start_us, "milliseconds"),
-        iso_z(c.end_us, "milliseconds"),
-        c.model,
-        SERVED[c.model] if ok else "",
-        c.provider,
-        str(c.input_tokens),
-        str(c.output_tokens),
-        repr(c.cost or 0.0),
-        str(round(c.latency_s * 1000)),
-        c.user_id,
-        "200" if ok or not c.error else c.error[1],
-        json.dumps(props),
-        _flat(c.user_text),
-        _flat(c.output_text),
-    ]
+    request_body = {"model": c.model, "messages": messages(c), "temperature": 0.3}
+    if ok:
+        response_body: dict[str, Any] = {
+            "id": f"chatcmpl-{sub_key(c.key, 'helicone')[:29]}",
+            "object": "chat.completion",
+            "model": SERVED[c.model],
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": c.output_text},
+                    "finish_reason": "stop",
+                }
+            ],
+        }
+    else:
+        cls, code, msg = c.error or ("", "500", "")
+        response_body = {"error": {"message": msg, "type": cls, "code": code}}
+    status = 200 if ok or not c.error else int(c.error[1])
+    return {
+        "request_id": uuid_of(c.key),
+        "response_id": uuid_of(sub_key(c.key, "response")),
+        "request_created_at": iso_z(c.start_us, "milliseconds"),
+        "response_created_at": iso_z(c.end_us, "milliseconds"),
+        "response_status": status,
+        "delay_ms": round(c.latency_s * 1000),
+        "time_to_first_token": round((first_token_us(c) - c.start_us) / 1000) if ok else 0,
+        "provider": c.provider.upper(),
+        "request_model": c.model,
+        "response_model": SERVED[c.model] if ok else None,
+        "model": SERVED[c.model] if ok else c.model,
+        "prompt_tokens": c.input_tokens - c.cached_tokens,
+        "prompt_cache_read_tokens": c.cached_tokens,
+        "prompt_cache_write_tokens": 0,
+        "completion_tokens": c.output_tokens,
+        "costUSD": c.cost or 0.0,
+        "request_user_id": c.user_id,
+        "request_properties": props,
+        "request_body": request_body,
+        "response_body": response_body,
+    }
 
 
-def corrupt_helicone(row: list[str], kind: str) -> list[str]:
+def corrupt_helicone(rec: dict[str, Any], kind: str) -> str:
     """One malformed Helicone row of the given kind."""
-    bad = list(row)
-    col = HELICONE_COLUMNS.index
+    bad = copy.deepcopy(rec)
     if kind == "missing_model":
-        bad[col("request_model")] = bad[col("response_model")] = ""
+        bad["request_model"] = bad["response_model"] = bad["model"] = None
+        del bad["request_body"]["model"]
+        bad["response_body"].pop("model", None)
     elif kind == "bad_token_type":
-        bad[col("prompt_tokens")] = "lots"
+        bad["prompt_tokens"] = "lots"
     elif kind == "bad_timestamp":
-        bad[col("request_created_at")] = bad[col("request_created_at")][:10] + "T25:61:00.000Z"
+        bad["request_created_at"] = bad["request_created_at"][:10] + "T25:61:00.000Z"
     elif kind == "negative_tokens":
-        bad[col("completion_tokens")] = str(-max(1, int(bad[col("completion_tokens")])))
+        bad["completion_tokens"] = -max(1, int(bad["completion_tokens"]))
     else:
         raise ValueError(f"unknown malformed kind {kind!r} for helicone")
-    return bad
+    return dumps(bad)
 
 
 def batch_record(c: Call) -> dict[str, Any]:

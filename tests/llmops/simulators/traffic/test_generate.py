@@ -155,26 +155,26 @@ def load_records(out: Path, m: TrafficManifest) -> list[Rec]:
                     )
                 )
         elif name.startswith("helicone-"):
-            with path.open(newline="") as fh:
-                for i, row in enumerate(csv.DictReader(fh), start=2):
-                    if (name, i) in bad:
-                        continue
-                    props = json.loads(row["request_properties"])
-                    recs.append(
-                        Rec(
-                            name,
-                            row["request_id"],
-                            row["provider"],
-                            row["request_model"],
-                            props["feature"],
-                            props["prompt_version"],
-                            _ts(row["request_created_at"]),
-                            int(row["delay_ms"]) / 1000,
-                            "error" if int(row["status"]) >= 400 else "success",
-                            float(row["cost"]),
-                            row["request_text"],
-                        )
+            for i, line in enumerate(path.read_text().splitlines(), start=1):
+                if (name, i) in bad:
+                    continue
+                row = json.loads(line)
+                props = row["request_properties"]
+                recs.append(
+                    Rec(
+                        name,
+                        row["request_id"],
+                        row["provider"].lower(),
+                        row["request_model"],
+                        props["feature"],
+                        props["prompt_version"],
+                        _ts(row["request_created_at"]),
+                        row["delay_ms"] / 1000,
+                        "error" if row["response_status"] >= 400 else "success",
+                        row["costUSD"],
+                        row["request_body"]["messages"][-1]["content"],
                     )
+                )
         elif name.startswith("openai-batch-"):
             for line in path.read_text().splitlines():
                 r = json.loads(line)
