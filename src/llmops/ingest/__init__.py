@@ -19,7 +19,7 @@ from llmops.core.settings import Settings
 from llmops.costs.pricing import PriceBook, load_overrides
 from llmops.ingest import readers
 from llmops.ingest.detect import detect, sample_lines
-from llmops.ingest.formats import FORMATS, openai_batch, otel
+from llmops.ingest.formats import FORMATS, langfuse, openai_batch, otel
 from llmops.ingest.normalize import Normalizer
 from llmops.lake.arrow import all_schemas, arrow_schema
 from llmops.lake.files import BatchWriter, ensure_lake, file_digest, table_dir, write_table
@@ -129,7 +129,9 @@ def _open(path: Path, fmt: str, chunk_bytes: int) -> tuple[str, Iterator[pa.Tabl
             and kind == "jsonl"
             and sample
             and any(
-                isinstance(s, dict) and ("batch" in s or "resourceSpans" in s) for s in sample[:5]
+                isinstance(s, dict)
+                and ("batch" in s or "resourceSpans" in s or langfuse.documents(s) is not None)
+                for s in sample[:5]
             )
         ):
             # JSONL of envelopes (one Langfuse batch / OTLP export per line): unwrap each line.

@@ -78,6 +78,7 @@ def build_query(fmt: str) -> str:
 
     checks = [
         "scan_error",
+        "CASE WHEN is_object THEN r_invalid END",
         f"CASE WHEN is_object AND r_requested_model IS NULL "
         f"THEN 'missing field {name('requested_model')}' END",
         f"CASE WHEN is_object AND r_started_at IS NULL "

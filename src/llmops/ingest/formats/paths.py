@@ -35,6 +35,7 @@ RAW_FIELDS = (
     "input_text",
     "system_text",
     "output_text",
+    "invalid",  # a reason the producer's own schema rejects the record (quarantined with it)
 )
 
 

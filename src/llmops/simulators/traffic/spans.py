@@ -164,8 +164,8 @@ def langfuse_events(c: Call) -> list[dict[str, Any]]:
             "unit": "TOKENS",
             "totalCost": cost,
         },
-        "usageDetails": {
-            "input": c.input_tokens,
+        "usageDetails": {  # Langfuse's buckets add up: `input` excludes the cache reads
+            "input": c.input_tokens - c.cached_tokens,
             "output": c.output_tokens,
             "cache_read_input_tokens": c.cached_tokens,
         },
