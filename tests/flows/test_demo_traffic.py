@@ -62,7 +62,7 @@ def test_alerts_are_exactly_the_planted_anomalies(settings, traffic) -> None:
         "FROM llm_calls GROUP BY 1 ORDER BY 1"
     ).fetchall()
     con.close()
-    # every format keeps the texts the audits need (OpenAI Batch output has no request text)
+    # every format keeps the texts the audits need (OpenAI Batch output: joined to its input)
     assert {fmt for fmt, _, _ in texts} == {
         "litellm",
         "otel",
@@ -73,7 +73,7 @@ def test_alerts_are_exactly_the_planted_anomalies(settings, traffic) -> None:
     }
     for fmt, missing_input, missing_output in texts:
         assert missing_output == 0, fmt
-        assert missing_input == 0 or fmt == "openai-batch", fmt
+        assert missing_input == 0, fmt
     quarantined = {(Path(f).name, line): (reason, raw) for f, line, reason, raw in rows}
     planted_bad = {(m.file, m.line) for m in manifest.malformed}
     assert planted_bad <= set(quarantined)

@@ -130,7 +130,7 @@ def _open(path: Path, fmt: str, chunk_bytes: int) -> tuple[str, Iterator[pa.Tabl
             and sample
             and any(
                 isinstance(s, dict)
-                and ("batch" in s or "resourceSpans" in s or langfuse.documents(s) is not None)
+                and ("batch" in s or otel.is_envelope(s) or langfuse.documents(s) is not None)
                 for s in sample[:5]
             )
         ):
@@ -177,7 +177,7 @@ def _batch_keys(chunks: list[pa.Table]) -> dict[str, str]:
     """custom_id -> served model of each Batch output record ('' when it has none)."""
     import json
 
-    keys: dict[str, tuple[str, str]] = {}
+    keys: dict[str, str] = {}
     for chunk in chunks:
         for line in chunk["line"].to_pylist():
             try:
@@ -187,10 +187,7 @@ def _batch_keys(chunks: list[pa.Table]) -> dict[str, str]:
             if isinstance(rec, dict) and isinstance(rec.get("custom_id"), str):
                 body = (rec.get("response") or {}).get("body") or {}
                 body = body if isinstance(body, dict) else {}
-                keys[rec["custom_id"]] = (
-                    str(body.get("model") or ""),
-                    str(body.get("object") or ""),
-                )
+                keys[rec["custom_id"]] = str(body.get("model") or "")
     return keys
 
 
@@ -238,13 +235,19 @@ def _unwrap_lines(chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:
 
     for chunk in chunks:
         recs: list[tuple[int, object]] = []
+        exports: list[tuple[int, dict]] = []  # OTLP exports: log records join spans across lines
         for no, line in zip(chunk["rec_no"].to_pylist(), chunk["line"].to_pylist(), strict=True):
             try:
                 doc = json.loads(line)
             except ValueError:
                 recs.append((no, line))  # re-serialized as a JSON string: quarantined downstream
                 continue
+            if otel.is_envelope(doc):
+                exports.append((no, doc))
+                continue
             recs.extend((no, r) for _, r in readers.records_from_document(doc))
+        recs.extend(otel.envelope_lines(exports))
+        recs.sort(key=lambda r: r[0])
         if recs:
             yield readers.chunk_from_records(recs)
 

@@ -9,7 +9,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from llmops.costs.pricing import PriceBook
+from llmops.costs.pricing import PriceBook, cost_sql, cost_status_sql, resolve_models
 from llmops.ingest.formats import MAPPINGS, RAW_FIELDS, Paths, source_field
 from llmops.ingest.readers import CSV_ERROR
 from llmops.lake.arrow import arrow_schema
@@ -104,6 +104,7 @@ def build_query(fmt: str) -> str:
         [f"{_ts('r_' + f)} AS {f}" for f in TS_FIELDS]
         + [f"{_int('r_' + f)} AS {f}" for f in INT_FIELDS]
         + [f"TRY_CAST(r_{f} AS DOUBLE) AS {f}" for f in FLOAT_FIELDS]
+        + ["lower(r_service_tier) AS service_tier"]
     )
     blank = "trim(line, ' ' || chr(9) || chr(10) || chr(13)) = ''"
     scan = f"""
@@ -172,7 +173,7 @@ SELECT
   u.user_hash AS user_hash,
   input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens,
   audio_input_tokens, audio_output_tokens, image_input_tokens,
-  lower(r_service_tier) AS service_tier,
+  service_tier,
   coalesce(latency_ms, CASE WHEN ended_at >= started_at
     THEN (epoch_us(ended_at) - epoch_us(started_at)) / 1000.0 END) AS latency_ms,
   CASE WHEN first_token_at >= started_at
@@ -180,11 +181,8 @@ SELECT
   r_status AS status,
   CASE WHEN r_status = 'error' THEN coalesce(r_error_type, 'unknown') END AS error_type,
   reported_cost_usd,
-  CASE WHEN m.cost_status <> 'unpriced' THEN
-    greatest(coalesce(input_tokens, 0) - coalesce(cached_tokens, 0), 0) * m.p_input
-    + coalesce(cached_tokens, 0) * m.p_cached + coalesce(output_tokens, 0) * m.p_output
-  END AS cost_usd,
-  m.cost_status AS cost_status,
+  {cost_usd} AS cost_usd,
+  {cost_status} AS cost_status,
   m.priced_model AS priced_model,
   coalesce(r_input_text, {input_text}) AS input_text,
   coalesce(r_system_text, {system_text}) AS system_text,
@@ -202,18 +200,6 @@ WHERE good.reason IS NULL
 """
 )
 
-MODELS_SCHEMA = pa.schema(
-    [
-        ("model_key", pa.string()),
-        ("provider", pa.string()),
-        ("model", pa.string()),
-        ("p_input", pa.float64()),
-        ("p_output", pa.float64()),
-        ("p_cached", pa.float64()),
-        ("cost_status", pa.string()),
-        ("priced_model", pa.string()),
-    ]
-)
 LLM_CALLS_ARROW = arrow_schema(LLM_CALLS)
 
 
@@ -224,28 +210,6 @@ def hash_users(user_ids: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Table:
     return pa.table(
         {"user_id": pa.array(ids, pa.string()), "user_hash": pa.array(hashes, pa.string())}
     )
-
-
-def resolve_models(triples: list[dict[str, str | None]], book: PriceBook) -> pa.Table:
-    """Price table for the distinct (provider, requested, served) triples of a chunk."""
-    rows = []
-    for t in triples:
-        provider, requested, served = t["r_provider"], t["r_requested_model"], t["r_served_model"]
-        res = book.resolve(provider, requested, served)
-        price = res.price
-        rows.append(
-            {
-                "model_key": f"{provider or ''}|{requested}|{served or ''}",
-                "provider": res.provider,
-                "model": res.model,
-                "p_input": price.input if price else None,
-                "p_output": price.output if price else None,
-                "p_cached": price.cached_input if price else None,
-                "cost_status": price.source if price else "unpriced",
-                "priced_model": price.key if price else None,
-            }
-        )
-    return pa.Table.from_pylist(rows, schema=MODELS_SCHEMA)
 
 
 class Normalizer:
@@ -260,6 +224,8 @@ class Normalizer:
         self.final_sql = FINAL_SQL.format(
             input_text=_messages("r_input_messages", system=False),
             system_text=_messages("r_input_messages", system=True),
+            cost_usd=cost_sql("m"),
+            cost_status=cost_status_sql("m"),
         )
         self.con = duckdb.connect()
         self.con.execute("SET TimeZone = 'UTC'")

@@ -144,8 +144,11 @@ def render_files(plan: Plan, seed: int) -> Rendered:
                     lines.append(fm.dumps(rec))
             out.files[name] = _jsonl(lines)
             out.records[name] = len(calls) - sum(1 for c in calls if c.key in bad)
-        elif fmt == "openai-batch":
+        elif fmt == "openai-batch":  # the input file the team uploaded, and the output it got
             name = f"openai-batch-{date}.jsonl"
+            out.files[f"openai-batch-input-{date}.jsonl"] = _jsonl(
+                [fm.dumps(fm.batch_input_record(c)) for c in calls]
+            )
             out.files[name] = _jsonl([fm.dumps(fm.batch_record(c)) for c in calls])
             out.records[name] = len(calls)
         else:

@@ -267,6 +267,16 @@ def corrupt_helicone(rec: dict[str, Any], kind: str) -> str:
     return dumps(bad)
 
 
+def batch_input_record(c: Call) -> dict[str, Any]:
+    """One line of the OpenAI Batch API input file the output line answers."""
+    return {
+        "custom_id": f"ticket-{c.seq:07d}",
+        "method": "POST",
+        "url": "/v1/chat/completions",
+        "body": {"model": c.model, "messages": messages(c), "max_tokens": 1024},
+    }
+
+
 def batch_record(c: Call) -> dict[str, Any]:
     """One line of an OpenAI Batch API output file."""
     head = {"id": f"batch_req_{c.key[:24]}", "custom_id": f"ticket-{c.seq:07d}"}

@@ -174,6 +174,7 @@ def _assign_tokens(calls: list[Call], s: Schedule, seed: int) -> None:
 def _assign_text(calls: list[Call], s: Schedule, seed: int) -> tuple[dict[str, str], int, int]:
     """User inputs and answers per feature, with PII, secrets and injections in ~2%."""
     rt, rp = rng_for(seed, "text"), rng_for(seed, "pii")
+    rb = rng_for(seed, "batch-text")  # its own stream: the other calls' texts stay as they were
     for c in calls:
         if c.feature == "support-chat":
             c.user_text, c.output_text = tx.support_text(rt)
@@ -187,8 +188,9 @@ def _assign_text(calls: list[Call], s: Schedule, seed: int) -> tuple[dict[str, s
             c.user_text, c.output_text = tx.pick(rt, tx.EMAILS)
         elif c.feature == "internal-tools":
             c.user_text, c.output_text = tx.pick(rt, tx.INTERNAL)
-        else:
+        else:  # a batch ticket to classify: the customer's message is in the Batch input file
             c.output_text = tx.TICKETS[rt.integers(0, len(tx.TICKETS))]
+            c.user_text = tx.support_text(rb)[0]
     pool = tx.pii_pool(rp)
     kinds = list(tx.PII_TEMPLATES)
     eligible = [
