@@ -68,6 +68,16 @@ def _tokens(expr: str) -> str:
     return f"coalesce(TRY_CAST(TRY_CAST({expr} AS DOUBLE) AS BIGINT), 0)"
 
 
+def _total(count: str, *parts: str) -> str:
+    """SQL: `count` plus the parts Helicone keeps out of it; a count that is not a number stays
+    as logged, so the record is quarantined naming the field instead of counting 0."""
+    added = " + ".join([_tokens(count), *(_tokens(x) for x in parts)])
+    return (
+        f"CASE WHEN {count} IS NULL THEN NULL "
+        f"WHEN TRY_CAST({count} AS DOUBLE) IS NULL THEN {count} ELSE ({added})::VARCHAR END"
+    )
+
+
 def mapping(p: Paths) -> dict[str, str]:
     """SQL per raw llm_calls field over this format's JSON paths."""
     props = _json(p("$.request_properties"))
@@ -136,16 +146,11 @@ def mapping(p: Paths) -> dict[str, str]:
         "team": prop(*variants("team")),
         "user_id": f"CASE WHEN {user} NOT IN ('undefined', 'null') THEN {user} END",
         # prompt_tokens excludes cache reads and writes: add them back
-        "input_tokens": (
-            f"CASE WHEN {p('$.prompt_tokens')} IS NOT NULL THEN "
-            f"{_tokens(p('$.prompt_tokens'))} + {_tokens(p('$.prompt_cache_read_tokens'))} "
-            f"+ {_tokens(p('$.prompt_cache_write_tokens'))} END"
+        "input_tokens": _total(
+            p("$.prompt_tokens"), p("$.prompt_cache_read_tokens"), p("$.prompt_cache_write_tokens")
         ),
         # completion_tokens excludes reasoning tokens: add them back
-        "output_tokens": (
-            f"CASE WHEN {p('$.completion_tokens')} IS NOT NULL THEN "
-            f"{_tokens(p('$.completion_tokens'))} + {_tokens(p('$.reasoning_tokens'))} END"
-        ),
+        "output_tokens": _total(p("$.completion_tokens"), p("$.reasoning_tokens")),
         "cached_tokens": p("$.prompt_cache_read_tokens"),
         "cache_write_tokens": p("$.prompt_cache_write_tokens"),
         "reasoning_tokens": p("$.reasoning_tokens"),

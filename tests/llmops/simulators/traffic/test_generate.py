@@ -175,6 +175,8 @@ def load_records(out: Path, m: TrafficManifest) -> list[Rec]:
                         row["request_body"]["messages"][-1]["content"],
                     )
                 )
+        elif name.startswith("openai-batch-input-"):
+            continue  # the requests of the output file beside it: not calls
         elif name.startswith("openai-batch-"):
             for line in path.read_text().splitlines():
                 r = json.loads(line)
