@@ -34,12 +34,27 @@ def test_ingest_reports_counts_and_reasons(home: Path, tmp_path: Path) -> None:
     assert "quarantined ×1: not valid JSON" in result.output
 
 
-def test_ingest_unreadable_file_exits_2_naming_it(home: Path, tmp_path: Path) -> None:
+def test_ingest_refuses_an_unreadable_file_by_name_and_exits_1(home: Path, tmp_path: Path) -> None:
     path = tmp_path / "x.txt"
     path.write_text("hi")
     result = runner.invoke(app, ["ingest", str(path)])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert str(path) in result.output
+
+
+def test_ingest_of_a_folder_reports_what_went_in_and_what_was_refused(
+    home: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    for f in (DATA / "logs").glob("*.json"):
+        (folder / f.name).write_bytes(f.read_bytes())
+    (folder / "mystery.jsonl").write_text('{"what": "is this"}\n')
+    result = runner.invoke(app, ["ingest", str(folder)])
+    assert result.exit_code == 1
+    assert "2 file(s): 2 accepted" in result.output
+    assert "mystery.jsonl: cannot tell the log format" in result.output
+    assert "1 file(s) refused; the other 2 went in" in result.output
 
 
 def test_sql_outputs(home: Path) -> None:
