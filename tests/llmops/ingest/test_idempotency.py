@@ -34,7 +34,9 @@ def _count(settings, sql: str) -> int:
         con.close()
 
 
-def test_redelivered_id_less_records_count_once_however_serialized(settings, tmp_path: Path) -> None:
+def test_redelivered_id_less_records_count_once_however_serialized(
+    settings, tmp_path: Path
+) -> None:
     records = [_generic(i) for i in range(40)]
     first = tmp_path / "delivery-1.jsonl"
     first.write_text("".join(json.dumps(r) + "\n" for r in records))
