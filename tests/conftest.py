@@ -11,6 +11,14 @@ from llmops.core.offline import apply_offline_defaults
 
 apply_offline_defaults()
 
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Measured price tables go to this session's own cache, never the user's ~/.cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LLMOPS_CACHE_DIR", str(tmp_path_factory.mktemp("llmops-cache")))
+        yield
+
 # Shared builders and fixtures live in tests/builders/; these modules also define fixtures.
 pytest_plugins = [
     "tests.builders.simulator",

@@ -35,11 +35,15 @@ outside every off-peak window of the model, i.e. at standard rates.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import math
+import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 
 from llmops.costs.pricing.book import Price, bundled_price_map, litellm_module
 
@@ -277,8 +281,70 @@ def authenticates(provider: str | None) -> bool:
     return provider in PROVIDERS_THAT_AUTHENTICATE_ON_PROVIDER_INFO
 
 
+def cache_dir() -> Path:
+    """Where measured rate tables are kept between processes: `LLMOPS_CACHE_DIR`, else the
+    user's cache folder (`$XDG_CACHE_HOME/llmops`, `~/.cache/llmops`)."""
+    if root := os.environ.get("LLMOPS_CACHE_DIR"):
+        return Path(root)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "llmops"
+
+
+def _cache_file(model: str, provider: str | None, key: str) -> Path:
+    """The cache file of a measurement: named by litellm's version and a hash of what the
+    measurement depends on (the model, its provider, its map entry), so a new litellm or a
+    changed price map (or a change to this module) measures again."""
+    from importlib.metadata import version
+
+    entry = bundled_price_map().get(key) or {}
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()  # how it was measured
+    ident = json.dumps([model, provider, key, entry, code], sort_keys=True, default=str)
+    digest = hashlib.sha256(ident.encode()).hexdigest()[:32]
+    return cache_dir() / f"rates-litellm-{version('litellm')}" / f"{digest}.json"
+
+
+def _to_json(table: RateTable | None) -> str:
+    if table is None:
+        return "null"
+    return json.dumps(
+        {
+            "tiers": table.tiers,
+            "rates": table.rates,
+            "out_above": table.out_above,
+            "out_above_rate": table.out_above_rate,
+        }
+    )
+
+
+def _from_json(text: str) -> RateTable | None:
+    data = json.loads(text)
+    if data is None:
+        return None
+    return RateTable(
+        tiers=tuple(data["tiers"]),
+        rates={c: tuple(tuple(row) for row in rows) for c, rows in data["rates"].items()},
+        out_above=data["out_above"],
+        out_above_rate=data["out_above_rate"],
+    )
+
+
 @lru_cache(maxsize=4096)
 def litellm_rate_table(model: str, provider: str | None, key: str) -> RateTable | None:
+    """A litellm-priced model's rate table: measured once per litellm version and map entry and
+    kept on disk (importing litellm and probing it costs seconds per process; reading the
+    kept table, microseconds). An unwritable cache folder only costs the re-measurement."""
+    path = _cache_file(model, provider, key)
+    with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+        return _from_json(path.read_text())
+    table = measure_rate_table(model, provider, key)
+    with contextlib.suppress(OSError):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(_to_json(table))
+        tmp.replace(path)  # atomic: concurrent ingests never read half a file
+    return table
+
+
+def measure_rate_table(model: str, provider: str | None, key: str) -> RateTable | None:
     """Measure a litellm-priced model's rate table (see the module docstring).
 
     None when litellm cannot price the model on demand (it raises); a context litellm cannot
