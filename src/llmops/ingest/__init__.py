@@ -18,6 +18,7 @@ from llmops.core.errors import IngestError
 from llmops.core.settings import Settings
 from llmops.costs.pricing import PriceBook, load_overrides
 from llmops.ingest import readers
+from llmops.ingest.batch_join import join_batch_inputs
 from llmops.ingest.detect import detect, sample_lines
 from llmops.ingest.formats import FORMATS, langfuse, openai_batch, otel
 from llmops.ingest.normalize import Normalizer
@@ -155,80 +156,6 @@ def _open(path: Path, fmt: str, chunk_bytes: int) -> tuple[str, Iterator[pa.Tabl
     return fmt, chunks
 
 
-def _join_batch_inputs(
-    path: Path, chunks: Iterator[pa.Table], given: Path | None
-) -> tuple[Iterator[pa.Table], str | None]:
-    """Attach each Batch output record's request body (from its input file) as `_input`."""
-    chunks = iter(list(chunks))  # a Batch output file is small (the API caps it at 200 MB)
-    first = next(chunks, None)
-    if first is None:
-        return iter([]), None
-    rest = list(chunks)
-    wanted = _batch_keys([first, *rest])
-    source = given.resolve() if given is not None else _paired_input(path, wanted)
-    if source is None:
-        return iter([first, *rest]), None
-    inputs = openai_batch.load_inputs(source)
-    joined = (openai_batch.with_inputs(c, inputs) for c in [first, *rest])
-    return joined, str(source)
-
-
-def _batch_keys(chunks: list[pa.Table]) -> dict[str, str]:
-    """custom_id -> served model of each Batch output record ('' when it has none)."""
-    import json
-
-    keys: dict[str, str] = {}
-    for chunk in chunks:
-        for line in chunk["line"].to_pylist():
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(rec, dict) and isinstance(rec.get("custom_id"), str):
-                body = (rec.get("response") or {}).get("body") or {}
-                body = body if isinstance(body, dict) else {}
-                keys[rec["custom_id"]] = str(body.get("model") or "")
-    return keys
-
-
-def _fits(inputs: dict[str, dict], keys: dict[str, str]) -> bool:
-    """Every output's request is in `inputs`, for the model it was served by (a snapshot of the
-    requested name)."""
-    for custom_id, served in keys.items():
-        request = inputs.get(custom_id)
-        if request is None:
-            return False
-        model = str(request.get("model") or "")
-        if served and model and not served.startswith(model):
-            return False
-    return True
-
-
-def _paired_input(path: Path, wanted: dict[str, str]) -> Path | None:
-    """The one Batch input file beside `path` holding the request of every output record (custom
-    ids like `request-1` recur across batches, so the models must fit too)."""
-    import json
-
-    found = []
-    for other in sorted(path.parent.iterdir()):
-        if other == path or not other.is_file() or readers.inner_suffix(other) != ".jsonl":
-            continue
-        with other.open("rb") as fh:
-            try:
-                first = json.loads(fh.readline() or b"null")
-            except ValueError:
-                continue
-        if not openai_batch.is_input_record(first):
-            continue
-        try:
-            inputs = openai_batch.load_inputs(other)
-        except IngestError:
-            continue  # a broken input file is not this output's
-        if _fits(inputs, wanted):
-            found.append(other)
-    return found[0] if len(found) == 1 else None  # none or ambiguous: no prompts, still the calls
-
-
 def _unwrap_lines(chunks: Iterator[pa.Table]) -> Iterator[pa.Table]:
     """Each line an envelope: its records keep the line's number."""
     import json
@@ -325,7 +252,7 @@ def _ingest(
     fmt, chunks = _open(readable, fmt, settings.ingest_chunk_bytes)
     joined_to = None
     if fmt == "openai-batch":
-        chunks, joined_to = _join_batch_inputs(path, chunks, batch_input)
+        chunks, joined_to = join_batch_inputs(path, chunks, batch_input)
     book = book or price_book(settings)
     norm = Normalizer(
         fmt if fmt in FORMATS else "generic", book, settings.user_key, batch_id, str(path)
