@@ -19,6 +19,7 @@ def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
         mp.setenv("LLMOPS_CACHE_DIR", str(tmp_path_factory.mktemp("llmops-cache")))
         yield
 
+
 # Shared builders and fixtures live in tests/builders/; these modules also define fixtures.
 pytest_plugins = [
     "tests.builders.simulator",
