@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -96,6 +98,7 @@ def test_worker_starts_and_polls_its_pool(prefect_server: None, tmp_path: Path) 
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=ROOT,
+            start_new_session=True,  # its `prefect worker` child is stopped with it, below
         )
     try:
         deadline = time.monotonic() + 120
@@ -104,7 +107,8 @@ def test_worker_starts_and_polls_its_pool(prefect_server: None, tmp_path: Path) 
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(1)
     finally:
-        proc.terminate()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)  # the CLI and the worker it started
         proc.wait(timeout=60)
     assert f"worker start --pool {pool}" in log.read_text()
 
