@@ -13,18 +13,9 @@ from llmops.costs.pricing import PriceBook, cost_sql, cost_status_sql, resolve_m
 from llmops.ingest.formats import MAPPINGS, RAW_FIELDS, Paths, source_field
 from llmops.ingest.readers import CSV_ERROR
 from llmops.lake.arrow import arrow_schema
-from llmops.lake.schema import LLM_CALLS
+from llmops.lake.schema import LLM_CALLS, TOKEN_COLUMNS
 
-INT_FIELDS = (
-    "input_tokens",
-    "output_tokens",
-    "cached_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-    "audio_input_tokens",
-    "audio_output_tokens",
-    "image_input_tokens",
-)
+INT_FIELDS = TOKEN_COLUMNS
 TS_FIELDS = ("started_at", "ended_at", "first_token_at")
 FLOAT_FIELDS = ("latency_ms", "reported_cost_usd")
 

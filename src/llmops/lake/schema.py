@@ -14,6 +14,19 @@ class Column:
     doc: str
 
 
+# The token counts of a call, as llm_calls holds them (litellm's Usage convention: the first two
+# are totals that include the parts after them).
+TOKEN_COLUMNS = (
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "audio_input_tokens",
+    "audio_output_tokens",
+    "image_input_tokens",
+)
+
 LLM_CALLS: tuple[Column, ...] = (
     Column(
         "call_id", "VARCHAR", "provider/log id of the call; a content hash when the log has none"

@@ -42,6 +42,7 @@ from llmops.costs.pricing import (
 from llmops.costs.pricing.book import litellm_module
 from llmops.costs.pricing.providers import OTEL_GENAI, PRODUCER_ALIASES, dispatch_provider
 from llmops.costs.pricing.rates import CONTEXTS, _peak_moment, authenticates
+from llmops.lake.schema import TOKEN_COLUMNS
 
 litellm = litellm_module()
 from litellm._internal_context import pinned_billing_time  # noqa: E402
@@ -53,16 +54,6 @@ from litellm.cost_calculator import (  # noqa: E402
 TOLERANCE = 1e-9
 SEED = 20250601
 MODES = ("chat", "completion", "responses")
-TOKEN_COLUMNS = (
-    "input_tokens",
-    "output_tokens",
-    "cached_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-    "audio_input_tokens",
-    "audio_output_tokens",
-    "image_input_tokens",
-)
 # Spellings other producers log for litellm's providers (the pipeline must normalize them).
 SPELLINGS = {
     "openai": ["openai", "OpenAI", "OPENAI"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from llmops.lake.schema import TOKEN_COLUMNS
+
 # Raw fields every mapping may return (missing ones are NULL). See schema.LLM_CALLS for meaning.
 RAW_FIELDS = (
     "call_id",
@@ -19,14 +21,7 @@ RAW_FIELDS = (
     "feature",
     "team",
     "user_id",
-    "input_tokens",
-    "output_tokens",
-    "cached_tokens",
-    "cache_write_tokens",
-    "reasoning_tokens",
-    "audio_input_tokens",
-    "audio_output_tokens",
-    "image_input_tokens",
+    *TOKEN_COLUMNS,
     "service_tier",
     "status",
     "error_type",
