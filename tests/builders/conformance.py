@@ -68,6 +68,17 @@ def artifact_path(entry: dict[str, Any]) -> Path:
     return entry["_dir"] / entry["file"]
 
 
+def calls_in_file_order(lake: Path) -> list[dict[str, Any]]:
+    """llm_calls rows of a lake, in the order of their source lines."""
+    from llmops.lake.warehouse import connect
+
+    con = connect(lake)
+    try:
+        return con.sql("SELECT * FROM llm_calls ORDER BY source_line").pl().to_dicts()
+    finally:
+        con.close()
+
+
 def rows_by_call_id(lake: Path) -> dict[str, dict[str, Any]]:
     """llm_calls rows of a lake, keyed by call id."""
     from llmops.lake.warehouse import connect

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -50,17 +51,35 @@ def _batch_keys(chunks: list[pa.Table]) -> dict[str, str]:
     return keys
 
 
-def _fits(inputs: dict[str, dict], keys: dict[str, str]) -> bool:
-    """Every output's request is in `inputs`, for the model it was served by (a snapshot of the
-    requested name)."""
+def _fits(requested: dict[str, str], keys: dict[str, str]) -> bool:
+    """Every output's request is in the input file (custom_id -> requested model), for the model
+    it was served by (a snapshot of the requested name)."""
     for custom_id, served in keys.items():
-        request = inputs.get(custom_id)
-        if request is None:
+        model = requested.get(custom_id)
+        if model is None:
             return False
-        model = str(request.get("model") or "")
         if served and model and not served.startswith(model):
             return False
     return True
+
+
+@lru_cache(maxsize=64)
+def _inputs_of(path: Path, mtime_ns: int, size: int) -> dict[str, str] | None:
+    """custom_id -> requested model of a Batch input file (None for any other file), read once
+    per version of the file: a folder of N outputs and N inputs is paired in N reads, not N x N,
+    and only the models are kept (the chosen file's bodies are read when it is joined)."""
+    with path.open("rb") as fh:
+        try:
+            first = json.loads(fh.readline() or b"null")
+        except ValueError:
+            return None
+    if not openai_batch.is_input_record(first):
+        return None
+    try:
+        requests = openai_batch.load_inputs(path)
+    except IngestError:
+        return None  # a broken input file is no output's
+    return {custom_id: str(body.get("model") or "") for custom_id, body in requests.items()}
 
 
 def _paired_input(path: Path, wanted: dict[str, str]) -> Path | None:
@@ -70,17 +89,8 @@ def _paired_input(path: Path, wanted: dict[str, str]) -> Path | None:
     for other in sorted(path.parent.iterdir()):
         if other == path or not other.is_file() or readers.inner_suffix(other) != ".jsonl":
             continue
-        with other.open("rb") as fh:
-            try:
-                first = json.loads(fh.readline() or b"null")
-            except ValueError:
-                continue
-        if not openai_batch.is_input_record(first):
-            continue
-        try:
-            inputs = openai_batch.load_inputs(other)
-        except IngestError:
-            continue  # a broken input file is not this output's
-        if _fits(inputs, wanted):
+        stat = other.stat()
+        inputs = _inputs_of(other, stat.st_mtime_ns, stat.st_size)
+        if inputs is not None and _fits(inputs, wanted):
             found.append(other)
     return found[0] if len(found) == 1 else None  # none or ambiguous: no prompts, still the calls

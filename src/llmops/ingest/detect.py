@@ -7,26 +7,7 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
-from llmops.ingest.formats import (
-    generic,
-    helicone,
-    langfuse,
-    litellm,
-    litellm_spend_logs,
-    openai_batch,
-    otel,
-)
-
-# Most specific first: a Langfuse body or an OTel span may also carry generic-looking keys.
-DETECTION_ORDER = (
-    ("langfuse", langfuse),
-    ("otel", otel),
-    ("openai-batch", openai_batch),
-    ("helicone", helicone),
-    ("litellm-spend-logs", litellm_spend_logs),
-    ("litellm", litellm),
-    ("generic", generic),
-)
+from llmops.ingest.formats import DETECTION_ORDER
 
 
 def record_format(rec: Any) -> str | None:

@@ -21,7 +21,7 @@ from llmops.ingest.formats import (
 )
 from llmops.ingest.formats.paths import RAW_FIELDS, Paths
 
-__all__ = ["FORMATS", "MAPPINGS", "RAW_FIELDS", "Paths", "source_field"]
+__all__ = ["DETECTION_ORDER", "FORMATS", "MAPPINGS", "RAW_FIELDS", "Paths", "source_field"]
 
 FORMATS = (
     "litellm",
@@ -31,6 +31,17 @@ FORMATS = (
     "openai-batch",
     "helicone",
     "generic",
+)
+
+# Most specific first: a Langfuse body or an OTel span may also carry generic-looking keys.
+DETECTION_ORDER = (
+    ("langfuse", langfuse),
+    ("otel", otel),
+    ("openai-batch", openai_batch),
+    ("helicone", helicone),
+    ("litellm-spend-logs", litellm_spend_logs),
+    ("litellm", litellm),
+    ("generic", generic),
 )
 
 MAPPINGS: dict[str, Callable[[Paths], dict[str, str]]] = {

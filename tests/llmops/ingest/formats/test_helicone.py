@@ -19,6 +19,7 @@ from llmops.ingest.detect import record_format
 from llmops.ingest.formats import helicone
 from llmops.ingest.normalize import build_query
 from llmops.ingest.readers import CHUNK_SCHEMA
+from tests.builders.conformance import calls_in_file_order
 from tests.builders.paths import DATA
 
 CONFORMANCE = DATA / "conformance" / "helicone"
@@ -95,13 +96,7 @@ def _raw(records: list[Any]) -> list[dict[str, Any]]:
 
 
 def _calls(settings) -> list[dict[str, Any]]:
-    from llmops.lake.warehouse import connect
-
-    con = connect(settings.lake_dir)
-    try:
-        return con.sql("SELECT * FROM llm_calls ORDER BY source_line").pl().to_dicts()
-    finally:
-        con.close()
+    return calls_in_file_order(settings.lake_dir)
 
 
 # --- detection ------------------------------------------------------------------------------

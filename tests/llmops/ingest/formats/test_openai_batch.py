@@ -21,6 +21,7 @@ from llmops.ingest.detect import record_format
 from llmops.ingest.formats import openai_batch
 from llmops.ingest.normalize import build_query
 from llmops.ingest.readers import CHUNK_SCHEMA, read_jsonl
+from tests.builders.conformance import calls_in_file_order
 from tests.builders.paths import DATA
 
 SPEC = DATA / "conformance" / "openai-batch" / "spec-example"
@@ -56,13 +57,7 @@ def _line(body: dict[str, Any] | None, **extra: Any) -> dict[str, Any]:
 
 
 def _calls(settings) -> list[dict[str, Any]]:
-    from llmops.lake.warehouse import connect
-
-    con = connect(settings.lake_dir)
-    try:
-        return con.sql("SELECT * FROM llm_calls ORDER BY source_line").pl().to_dicts()
-    finally:
-        con.close()
+    return calls_in_file_order(settings.lake_dir)
 
 
 # --- detection ------------------------------------------------------------------------------
