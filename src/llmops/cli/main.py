@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from llmops.cli.collector import collector_app
 from llmops.cli.datasets import datasets_app
 from llmops.cli.deploy import deploy, worker
 from llmops.cli.errors import fail
@@ -22,6 +23,7 @@ from llmops.cli.webhook import webhook_app
 from llmops.core.offline import apply_offline_defaults
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+app.add_typer(collector_app, name="collector")
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(eval_app, name="eval")
 app.add_typer(feedback_app, name="feedback")

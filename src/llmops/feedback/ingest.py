@@ -1,7 +1,8 @@
-"""Feedback files (JSONL, CSV) and HTTP bodies into the lake: valid rows to `feedback`, bad ones to
-`feedback_quarantine` with file, line and field; idempotent by feedback id.
+"""Feedback files (JSONL, CSV; also the batches the collector rotates from POST /feedback) into the
+lake: valid rows to `feedback`, bad ones to `feedback_quarantine` with file, line and field;
+idempotent by feedback id.
 
-A batch is one file (or one request body) named by its content hash, written to a temp name and
+A batch is one file named by its content hash, written to a temp name and
 renamed: ingesting it again replaces the same file. A feedback id already in the lake from another
 batch is counted as a duplicate; the `feedback` view keeps one row per id.
 """
@@ -23,7 +24,6 @@ from llmops.core.settings import Settings
 from llmops.feedback.model import FeedbackError, FeedbackIn, parse_record, utcnow
 
 FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
-HTTP_SOURCE = "http:POST /feedback"
 SHOWN_REASONS = 5
 
 Entry = tuple[int, Any, str | None]  # (line, parsed record or None, parse error)
@@ -217,12 +217,25 @@ def write_batch(
     )
 
 
+def file_batch_id(path: Path) -> str:
+    """The batch id of a feedback file: its content hash."""
+    return "fb-" + hashlib.sha256(path.read_bytes()).hexdigest()[:24]
+
+
+def ingested(settings: Settings, path: Path) -> bool:
+    """True when this file's content is in the lake already (valid rows or quarantine)."""
+    from llmops.lake.files import table_dir
+
+    name = f"{file_batch_id(path)}.parquet"
+    lake = settings.lake_dir
+    return any((table_dir(lake, t) / name).exists() for t in ("feedback", "feedback_quarantine"))
+
+
 def ingest_file(settings: Settings, path: Path) -> FeedbackBatch:
     """Ingest one JSONL/CSV feedback file (bad records quarantined, never dropped)."""
     entries = read_entries(path)
     valid, bad = parse_entries(entries, str(path), settings.feedback.max_text_chars)
-    batch_id = "fb-" + hashlib.sha256(path.read_bytes()).hexdigest()[:24]
-    return write_batch(settings, str(path), batch_id, valid, bad)
+    return write_batch(settings, str(path), file_batch_id(path), valid, bad)
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -246,12 +259,3 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 def ingest_paths(settings: Settings, paths: Iterable[Path]) -> list[FeedbackBatch]:
     """Ingest every feedback file under `paths`."""
     return [ingest_file(settings, p) for p in discover(paths)]
-
-
-def ingest_records(settings: Settings, records: list[FeedbackIn]) -> FeedbackBatch:
-    """Write validated HTTP records as one batch named by their content (a re-post replaces)."""
-    canonical = json.dumps(
-        [r.model_dump(mode="json") for r in records], sort_keys=True, ensure_ascii=False
-    )
-    batch_id = "fb-http-" + hashlib.sha256(canonical.encode()).hexdigest()[:24]
-    return write_batch(settings, HTTP_SOURCE, batch_id, list(enumerate(records, start=1)), [])

@@ -71,6 +71,13 @@ class FeedbackIn(BaseModel):
             raise ValueError("user_id and user_hash: give one, not both")
         return self
 
+    def hashed(self, user_key: bytes, received: datetime) -> FeedbackIn:
+        """The same record with its receive time and the user id's keyed hash (no raw id)."""
+        row = self.row(user_key, received)
+        return self.model_copy(
+            update={"time": row["created_at"], "user_id": None, "user_hash": row["user_hash"]}
+        )
+
     def row(self, user_key: bytes, received: datetime) -> dict[str, Any]:
         """The lake row (without batch columns): the raw user id replaced by its keyed hash."""
         user_hash = self.user_hash

@@ -1,12 +1,16 @@
-"""The webhook's event sink: Prefect's `emit_event`, waited on until its events worker has sent it."""
+"""Prefect event sinks: the webhook's prompt changes and the collector's rotations, each waited on
+until Prefect's events worker has sent it."""
 
 from __future__ import annotations
 
 import time
 
+from llmops.collector.service import RotationNotice
 from llmops.core.errors import LlmopsError
 from llmops.orchestration.api import api_url as api_url_of_profile
 from llmops.webhook.events import EVENT_NAME, PromptMerged
+
+ROTATED_EVENT = "llmops.collector.rotated"
 
 
 class EmitError(LlmopsError):
@@ -47,7 +51,11 @@ class PrefectEmitter:
         self.timeout_s = timeout_s
 
     def __call__(self, event: PromptMerged) -> None:
-        """Send one event; raises EmitError if Prefect is unreachable or it was not sent."""
+        """Send one prompt change; raises EmitError if Prefect is unreachable or did not take it."""
+        self.send(prefect_event_kwargs(event))
+
+    def send(self, kwargs: dict) -> None:
+        """Send one event (`emit_event` arguments) and wait until it has left the worker."""
         from prefect.events import emit_event
         from prefect.events.worker import EventsWorker
 
@@ -61,7 +69,7 @@ class PrefectEmitter:
         if not healthy(api_url):
             raise EmitError(f"the Prefect API at {api_url} does not answer its health check")
         worker = EventsWorker.instance()
-        if emit_event(**prefect_event_kwargs(event)) is None:
+        if emit_event(**kwargs) is None:
             raise EmitError("Prefect did not accept the event (events disabled; see its log)")
         self._flush(worker)
 
@@ -75,3 +83,29 @@ class PrefectEmitter:
             if time.monotonic() > deadline:
                 raise EmitError(f"the event was not sent to Prefect within {self.timeout_s} s")
             time.sleep(0.01)
+
+
+def rotation_event_kwargs(notice: RotationNotice) -> dict:
+    """Arguments of `emit_event` for the collector's batch files of one window."""
+    return {
+        "event": ROTATED_EVENT,
+        "resource": {
+            "prefect.resource.id": "llmops.collector",
+            "prefect.resource.name": "collector",
+        },
+        "payload": {
+            "files": [b.path for b in notice.batches],
+            "records": notice.records,
+            "batches": [b.model_dump(mode="json") for b in notice.batches],
+        },
+    }
+
+
+class RotationAnnouncer:
+    """The collector's `notify`: one `llmops.collector.rotated` event per debounce window."""
+
+    def __init__(self, emitter: PrefectEmitter | None = None) -> None:
+        self.emitter = emitter or PrefectEmitter()
+
+    def __call__(self, notice: RotationNotice) -> None:
+        self.emitter.send(rotation_event_kwargs(notice))

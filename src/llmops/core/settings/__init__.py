@@ -17,6 +17,7 @@ from pydantic_settings import (
 )
 
 from llmops.core.settings.audit import GuardrailJudgeSettings
+from llmops.core.settings.collector import CollectorSettings
 from llmops.core.settings.evals import EvalSettings
 from llmops.core.settings.feedback import FeedbackSettings
 from llmops.core.settings.gateway import (
@@ -104,6 +105,9 @@ class Settings(BaseSettings):
     )
     webhook: WebhookSettings = Field(
         default_factory=WebhookSettings, description="signed Git host webhook receiver"
+    )
+    collector: CollectorSettings = Field(
+        default_factory=CollectorSettings, description="live telemetry collector"
     )
 
     @classmethod

@@ -1,0 +1,135 @@
+"""The durable spool: each accepted payload is written to a temporary file, fsynced, renamed into
+its kind's folder and the folder fsynced before the request is answered.
+
+Layout under `$LLMOPS_HOME/collector/spool/<kind>/`: `<ns>-<pid>-<seq>-<records>.part`, the
+receive time in nanoseconds first so names sort by arrival; `.tmp-*` files are writes that were
+never acknowledged (removed at start).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from llmops.collector.kinds import KINDS
+
+SUFFIX = ".part"
+
+
+@dataclass(frozen=True)
+class Spooled:
+    """One payload on disk."""
+
+    path: Path
+    kind: str
+    records: int
+    size: int
+
+    @property
+    def received_ns(self) -> int:
+        return int(self.path.name.split("-", 1)[0])
+
+
+def parse_name(path: Path, kind: str) -> Spooled | None:
+    """The spooled payload a file name describes, or None for anything else."""
+    if path.name.startswith(".") or path.suffix != SUFFIX:
+        return None
+    parts = path.stem.split("-")
+    if len(parts) != 4 or not all(p.isdigit() for p in parts):
+        return None
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return None
+    return Spooled(path, kind, int(parts[3]), size)
+
+
+def fsync_dir(path: Path) -> None:
+    """Make a rename or unlink in `path` durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_durably(path: Path, data: bytes, tmp_name: str) -> None:
+    """Write to `tmp_name` beside `path`, fsync, rename onto `path`, fsync the folder."""
+    tmp = path.with_name(tmp_name)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.rename(tmp, path)
+    fsync_dir(path.parent)
+
+
+class Spool:
+    """The spool folders of one collector home; `pending_bytes` counts what awaits rotation."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._seq = itertools.count()
+        self._lock = threading.Lock()
+        for kind in KINDS:
+            self.folder(kind).mkdir(parents=True, exist_ok=True)
+        self.pending_bytes = sum(e.size for kind in KINDS for e in self.entries(kind))
+
+    def clean_stale(self, max_age_s: float = 600.0) -> int:
+        """Remove temporary files of writes never acknowledged (older than `max_age_s`, so a
+        write in flight in another process is left alone); how many were removed."""
+        removed = 0
+        cutoff = time.time() - max_age_s
+        for kind in KINDS:
+            for path in self.folder(kind).glob(".tmp-*"):
+                try:
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+                        removed += 1
+                except FileNotFoundError:
+                    continue
+        return removed
+
+    def folder(self, kind: str) -> Path:
+        return self.root / kind
+
+    def put(self, kind: str, payload: bytes, records: int) -> Spooled:
+        """Durably spool one payload (returns once it is on disk)."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown spool kind {kind!r}")
+        name = f"{time.time_ns():020d}-{os.getpid()}-{next(self._seq):012d}-{records}{SUFFIX}"
+        path = self.folder(kind) / name
+        write_durably(path, payload, f".tmp-{name}")
+        with self._lock:
+            self.pending_bytes += len(payload)
+        return Spooled(path, kind, records, len(payload))
+
+    def entries(self, kind: str) -> list[Spooled]:
+        """Spooled payloads of a kind in arrival order."""
+        return self.scan(self.root, kind)
+
+    @staticmethod
+    def scan(root: Path, kind: str) -> list[Spooled]:
+        """The spooled payloads of a kind under `root` (read-only)."""
+        out = []
+        folder = root / kind
+        if not folder.exists():
+            return out
+        for path in sorted(folder.iterdir()):
+            entry = parse_name(path, kind)
+            if entry is not None:
+                out.append(entry)
+        return out
+
+    def released(self, size: int) -> None:
+        """`size` bytes left the spool (claimed by a rotation)."""
+        with self._lock:
+            self.pending_bytes = max(0, self.pending_bytes - size)
