@@ -22,6 +22,7 @@ def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 # Shared builders and fixtures live in tests/builders/; these modules also define fixtures.
 pytest_plugins = [
+    "tests.builders.collector",
     "tests.builders.simulator",
     "tests.builders.provider",
     "tests.builders.prompts",

@@ -252,7 +252,13 @@ def create_app(collector: Collector) -> Starlette:
             response = json_error(exc, None)
             response.headers["WWW-Authenticate"] = auth.CHALLENGE
             return response
-        return JSONResponse({"data": [{"id": "llmops", "name": "llmops"}]})
+        project = {
+            "id": "llmops",
+            "name": "llmops",
+            "organization": {"id": "llmops", "name": "llmops"},
+            "metadata": {},
+        }
+        return JSONResponse({"data": [project]})  # Langfuse's Projects (api/projects/types)
 
     async def health(request: Request) -> Response:
         return JSONResponse(

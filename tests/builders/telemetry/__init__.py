@@ -101,12 +101,17 @@ PRELOAD = (
 )
 
 
-def run_children(children: list[tuple[str, str]], out_dir: Path, api_base: str) -> None:
+def run_children(
+    children: list[tuple[str, str]],
+    out_dir: Path,
+    api_base: str,
+    env: dict[str, str] | None = None,
+) -> None:
     """Run each `module.func(out_dir, api_base)` in a process of its own, all at once.
 
     One fresh interpreter (environment: this one without OpenTelemetry/SDK variables, plus
-    offline defaults and no proxy for loopback) imports `PRELOAD`, then forks one process per
-    child, so no SDK state is shared between children or with the test process.
+    offline defaults and no proxy for loopback, plus `env`) imports `PRELOAD`, then forks one
+    process per child, so no SDK state is shared between children or with the test process.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     code = (
@@ -117,7 +122,7 @@ def run_children(children: list[tuple[str, str]], out_dir: Path, api_base: str) 
     proc = subprocess.run(
         [sys.executable, "-c", code, str(out_dir), api_base, *names],
         cwd=REPO,
-        env=_child_env({}),
+        env=_child_env(env or {}),
         capture_output=True,
         text=True,
         timeout=180,
