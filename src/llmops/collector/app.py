@@ -17,6 +17,7 @@ Retry-After: retry later.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -38,6 +39,10 @@ from llmops.collector.litellm import check_payloads
 from llmops.collector.service import Collector
 
 log = logging.getLogger("llmops.collector")
+
+# Bodies up to this size, not compressed, are checked on the event loop (well under a
+# millisecond); larger or compressed ones in a worker thread, so the loop stays responsive.
+INLINE_BYTES = 64 * 1024
 
 
 @dataclass
@@ -108,9 +113,16 @@ def create_app(collector: Collector) -> Starlette:
     bearer = auth.tokens(settings)
     bearer_feedback = auth.tokens(settings, feedback=True)
 
-    def store(intake: Intake) -> Intake:
+    async def store(intake: Intake) -> Intake:
         if intake.payload:
-            collector.spool.put(intake.kind, intake.payload, intake.records)
+            assert collector.writer is not None, "the collector was not started"
+            done = collector.writer.submit(intake.kind, intake.payload, intake.records)
+            try:
+                await asyncio.wrap_future(done)
+            except OSError as exc:
+                raise Refused(
+                    503, f"could not store the payload: {exc}", "storage", cfg.retry_after_s
+                ) from exc
             if collector.spool.pending_bytes >= cfg.rotate_bytes:
                 collector.wake()
         collector.counters.spooled(
@@ -135,12 +147,14 @@ def create_app(collector: Collector) -> Starlette:
                 raw = await read_capped(request, limit)
                 encoding = request.headers.get("content-encoding")
 
-                def work() -> Intake:
-                    return store(
-                        check(decompress(raw, encoding, cfg.max_decoded_bytes), content_type)
-                    )
+                def decode_and_check() -> Intake:
+                    return check(decompress(raw, encoding, cfg.max_decoded_bytes), content_type)
 
-                intake = await run_in_threadpool(work)
+                if encoding is None and len(raw) <= INLINE_BYTES:
+                    intake = decode_and_check()  # cheaper than a thread hop
+                else:
+                    intake = await run_in_threadpool(decode_and_check)
+                intake = await store(intake)
             finally:
                 guard.exit()
         except Refused as exc:

@@ -25,6 +25,7 @@ REASONS = {
     "invalid_records": "invalid feedback records",
     "busy": "too many requests in flight (429)",
     "spool_full": "spool full (503)",
+    "storage": "payload could not be written (503)",
 }
 
 

@@ -23,7 +23,14 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from llmops.collector.kinds import KINDS
-from llmops.collector.spool import Spool, Spooled, fsync_dir, parse_name, write_durably
+from llmops.collector.spool import (
+    Spool,
+    Spooled,
+    fsync_dir,
+    parse_name,
+    read_frames,
+    write_durably,
+)
 from llmops.core.settings import Settings
 
 
@@ -148,11 +155,15 @@ class Rotator:
             shutil.rmtree(claim)
             return None
         spec = KINDS[kind]
-        data = spec.merge([m.path.read_bytes() for m in members])
         folder = batch_folder(self.settings, kind)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{name}{spec.suffix}"
-        write_durably(path, data, f".tmp-{name}-{os.getpid()}")
+        payloads = [p for m in members for p in read_frames(m.path)]
+        if path.exists():  # written (atomically) before a crash during the claim's removal
+            data = path.read_bytes()
+        else:
+            data = spec.merge(payloads)
+            write_durably(path, data, f".tmp-{name}-{os.getpid()}")
         if spec.target == "feedback":
             self.feedback_sink(path)
         shutil.rmtree(claim)
@@ -160,7 +171,7 @@ class Rotator:
         return Rotation(
             kind=kind,
             path=str(path),
-            payloads=len(members),
+            payloads=len(payloads),
             records=sum(m.records for m in members),
             bytes=len(data),
             first_received=datetime.fromtimestamp(members[0].received_ns / 1e9, UTC),

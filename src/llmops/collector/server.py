@@ -24,8 +24,23 @@ def _server(collector: Collector, **kw):
     return uvicorn.Server(config)
 
 
+# Spool writes run in worker threads that give up the GIL for every syscall (write, fsync,
+# rename) and wait to get it back while the event loop parses the next requests; with Python's
+# default 5 ms switch interval that wait dominated a request (feedback at 8 concurrent clients:
+# 284 -> 463 requests/s at 1 ms, measured on the 2-core machine with other work running).
+SWITCH_INTERVAL_S = 0.001
+
+
 def serve(settings: Settings, notify: Notify | None, host: str = "127.0.0.1", port: int = 4318):
     """Serve until interrupted (Ctrl-C); the spool is rotated in the background."""
+    import signal
+    import sys
+
+    sys.setswitchinterval(SWITCH_INTERVAL_S)  # this process serves the collector only
+    # uvicorn re-raises the SIGTERM it shut down for once it has restored the previous handler
+    # (uvicorn/server.py capture_signals): without one of ours that kills the process before
+    # the rotation loop stops and the counters are saved.
+    signal.signal(signal.SIGTERM, lambda *_: None)
     collector = Collector(settings, notify)
     collector.start()
     try:

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from llmops.collector.rotate import Rotation, Rotator, collector_home
 from llmops.collector.spool import Spool
 from llmops.collector.stats import Counters
+from llmops.collector.writer import GroupWriter
 from llmops.core.settings import Settings
 
 log = logging.getLogger("llmops.collector")
@@ -87,6 +88,7 @@ class Collector:
         self.counters = Counters(home / "stats.json")
         self.debouncer = Debouncer(notify, settings.collector.event_window_s)
         self.tick_s = tick_s
+        self.writer: GroupWriter | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._wake = threading.Event()
@@ -125,13 +127,17 @@ class Collector:
                 self._stop.wait(1.0)
 
     def start(self) -> None:
-        """Recover, then rotate in the background until `stop()`."""
+        """Recover, start the spool writer, then rotate in the background until `stop()`."""
         self.recover()
+        self.writer = GroupWriter(self.spool)
         self._thread = threading.Thread(target=self._loop, name="llmops-collector", daemon=True)
         self._thread.start()
 
     def stop(self, flush: bool = True) -> None:
-        """Stop the loop; save counters; send pending notices (`flush`)."""
+        """Stop the writer (after what was submitted) and the loop; save counters; send pending
+        notices (`flush`)."""
+        if self.writer is not None:
+            self.writer.close()
         self._stop.set()
         self._wake.set()
         if self._thread is not None:

@@ -1,28 +1,32 @@
-"""The durable spool: each accepted payload is written to a temporary file, fsynced, renamed into
-its kind's folder and the folder fsynced before the request is answered.
+"""The durable spool: accepted payloads are written to a temporary file, fsynced, renamed into
+their kind's folder and the folder fsynced before their requests are answered.
 
-Layout under `$LLMOPS_HOME/collector/spool/<kind>/`: `<ns>-<pid>-<seq>-<records>.part`, the
-receive time in nanoseconds first so names sort by arrival; `.tmp-*` files are writes that were
-never acknowledged (removed at start).
+Requests in flight together are written together (`GroupWriter`): one spool file holds the
+payloads of one group, each framed by its length, so one fsync covers them all. Layout under
+`$LLMOPS_HOME/collector/spool/<kind>/`: `<ns>-<pid>-<seq>-<records>.part`, the receive time in
+nanoseconds first so names sort by arrival; `.tmp-*` files are writes never acknowledged.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import struct
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from llmops.collector.kinds import KINDS
 
 SUFFIX = ".part"
+_FRAME = struct.Struct(">I")
 
 
 @dataclass(frozen=True)
 class Spooled:
-    """One payload on disk."""
+    """One spool file on disk (one or more payloads)."""
 
     path: Path
     kind: str
@@ -35,7 +39,7 @@ class Spooled:
 
 
 def parse_name(path: Path, kind: str) -> Spooled | None:
-    """The spooled payload a file name describes, or None for anything else."""
+    """The spool file a name describes, or None for anything else."""
     if path.name.startswith(".") or path.suffix != SUFFIX:
         return None
     parts = path.stem.split("-")
@@ -46,6 +50,25 @@ def parse_name(path: Path, kind: str) -> Spooled | None:
     except FileNotFoundError:
         return None
     return Spooled(path, kind, int(parts[3]), size)
+
+
+def frame(payloads: Iterable[bytes]) -> bytes:
+    """Payloads, each prefixed by its length (4 bytes, big-endian)."""
+    return b"".join(_FRAME.pack(len(p)) + p for p in payloads)
+
+
+def read_frames(path: Path) -> list[bytes]:
+    """The payloads of one spool file."""
+    data = path.read_bytes()
+    out, at = [], 0
+    while at < len(data):
+        (size,) = _FRAME.unpack_from(data, at)
+        at += _FRAME.size
+        if at + size > len(data):
+            raise ValueError(f"{path}: truncated frame at byte {at - _FRAME.size}")
+        out.append(data[at : at + size])
+        at += size
+    return out
 
 
 def fsync_dir(path: Path) -> None:
@@ -103,22 +126,27 @@ class Spool:
 
     def put(self, kind: str, payload: bytes, records: int) -> Spooled:
         """Durably spool one payload (returns once it is on disk)."""
+        return self.put_many(kind, [payload], records)
+
+    def put_many(self, kind: str, payloads: list[bytes], records: int) -> Spooled:
+        """Durably spool payloads as one file (one fsync for all of them)."""
         if kind not in KINDS:
             raise ValueError(f"unknown spool kind {kind!r}")
         name = f"{time.time_ns():020d}-{os.getpid()}-{next(self._seq):012d}-{records}{SUFFIX}"
         path = self.folder(kind) / name
-        write_durably(path, payload, f".tmp-{name}")
+        data = frame(payloads)
+        write_durably(path, data, f".tmp-{name}")
         with self._lock:
-            self.pending_bytes += len(payload)
-        return Spooled(path, kind, records, len(payload))
+            self.pending_bytes += len(data)
+        return Spooled(path, kind, records, len(data))
 
     def entries(self, kind: str) -> list[Spooled]:
-        """Spooled payloads of a kind in arrival order."""
+        """Spool files of a kind in arrival order."""
         return self.scan(self.root, kind)
 
     @staticmethod
     def scan(root: Path, kind: str) -> list[Spooled]:
-        """The spooled payloads of a kind under `root` (read-only)."""
+        """The spool files of a kind under `root` (read-only)."""
         out = []
         folder = root / kind
         if not folder.exists():
@@ -128,8 +156,3 @@ class Spool:
             if entry is not None:
                 out.append(entry)
         return out
-
-    def released(self, size: int) -> None:
-        """`size` bytes left the spool (claimed by a rotation)."""
-        with self._lock:
-            self.pending_bytes = max(0, self.pending_bytes - size)
