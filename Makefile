@@ -59,6 +59,7 @@ lint: setup
 
 bench: setup
 	$(RUN) python bench/ingest_rollup.py
+	$(RUN) python bench/collector.py
 
 stop: setup
 	$(RUN) llmops stop
