@@ -2,7 +2,8 @@
 
 The home holds simulated traffic (ingest, cost rollup, guardrail audit), model-watch probes and
 eval runs from the eval-run flow (baseline, promoted prompt change, failing model update): see
-`populate_home` in tests/builders/home.py.
+`populate_home` in tests/builders/home.py, run once per session (`session_home`, shared with
+tests/llmops/status/test_collect.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from tests.builders.home import populate_home
+from tests.builders.home import session_home
 from tests.builders.paths import REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -35,7 +36,7 @@ EXPECTED: dict[str, tuple[list[str], int]] = {
 
 @pytest.fixture(scope="module")
 def filled_home(tmp_path_factory: pytest.TempPathFactory, prefect_server, simulator) -> Path:
-    return populate_home(tmp_path_factory.mktemp("nb") / "home", simulator, "nb").home
+    return session_home(tmp_path_factory.getbasetemp(), simulator).home
 
 
 def test_every_notebook_has_expectations() -> None:

@@ -3,11 +3,15 @@
 Simulated traffic log files (ingest, cost rollup, guardrail audit), the model watch against the
 provider simulator, and the eval-run flow on the real Prefect server: a baseline, a prompt change
 promoted on a pass, then a model update (simulator bump) that fails the gate.
+
+`session_home` fills one such home per test session (about a minute of pipelines) for every
+module that reads it: tests/llmops/status/test_collect.py and tests/test_notebooks.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import shutil
 from dataclasses import dataclass
 from datetime import date
@@ -84,3 +88,14 @@ def populate_home(home: Path, simulator, user_hash_key: str = "status") -> Popul
         finally:
             simulator.reset()
     return Populated(home=home, manifest=manifest, user_hash_key=user_hash_key)
+
+
+@functools.cache
+def session_home(base: Path, simulator) -> Populated:
+    """One home filled by `populate_home` per session (`base`: the session's base temp dir).
+
+    Its readers only read it, but for the status rollback test, which moves the champion alias
+    (and its history tag) in the prompt registry, mlflow.db, and nothing else: the notebooks
+    read only the lake.
+    """
+    return populate_home(base / "session-home" / "home", simulator)
