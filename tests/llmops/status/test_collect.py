@@ -3,8 +3,8 @@
 The filled home comes from the traffic simulator's log files (ingest, cost rollup, guardrail
 audit), the model watch against the provider simulator, and the eval-run flow on the real
 Prefect server: a baseline, a prompt change promoted on a pass, then a model update (simulator
-bump) that fails the gate: `populate_home` from tests/builders/home.py (shared with
-tests/test_notebooks.py).
+bump) that fails the gate: `populate_home` from tests/builders/home.py, run once per session
+(`session_home`) for this module and tests/test_notebooks.py.
 """
 
 from __future__ import annotations
@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders.home import PROMPT, Populated, populate_home
+from tests.builders.home import PROMPT, Populated, session_home
 
 
 @pytest.fixture(scope="module")
 def populated(tmp_path_factory: pytest.TempPathFactory, prefect_server, simulator) -> Populated:
-    """One filled home for the module (the pipelines take about a minute)."""
-    return populate_home(tmp_path_factory.mktemp("status") / "home", simulator)
+    """The session's filled home (the pipelines take about a minute; run once per session)."""
+    return session_home(tmp_path_factory.getbasetemp(), simulator)
 
 
 def _status(home: Path):
@@ -178,14 +178,17 @@ def test_last_prompt_change_its_verdict_and_the_rollback_that_works(populated: P
     assert c.rollback_note == "champion v2 -> v1"
     assert [o.name for o in p.others] == ["docs-qa-json"]
 
-    shown = _cli(populated.home, "status")
+    # the registry read gets the 60 s _status gives it: a fresh CLI process under load can need
+    # more than the default 8 s (then the prompts section says "did not answer" and this fails)
+    shown = _cli(populated.home, "status", "--mlflow-timeout", "60")
     assert shown.returncode == 0, shown.stderr
     for expected in (c.rollback_command, "model_update", "fail", "cost_spike", "faithfulness"):
         assert expected in shown.stdout
-    data = json.loads(_cli(populated.home, "status", "--json").stdout)
+    data = json.loads(_cli(populated.home, "status", "--json", "--mlflow-timeout", "60").stdout)
     assert data["prompts"]["last_change"]["rollback_command"] == c.rollback_command
 
-    # the printed command really rolls the champion back (run last: it changes the home)
+    # the printed command really rolls the champion back (run last: it changes the home's
+    # prompt registry; the notebooks, which share the home, read only the lake)
     done = _cli(populated.home, *c.rollback_command.split()[1:])
     assert done.returncode == 0, done.stderr
     after = _status(populated.home).prompts.last_change
