@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +24,30 @@ def traffic(tmp_path_factory: pytest.TempPathFactory):
     return out, manifest
 
 
+@dataclass
+class FirstRun:
+    """The module's home after the flow's first run over the whole drop, and what it returned."""
+
+    settings: Any
+    result: Any  # llmops.costs.rollup.RollupResult
+
+
+@pytest.fixture(scope="module")
+def first_run(
+    prefect_server: None, traffic, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FirstRun]:
+    """One fresh home for the module and the flow's first run over the drop (about 25 s):
+    the first test checks what it found, the second re-ingests everything on top of it."""
+    from flows.cost_rollup import cost_rollup
+    from llmops.core.settings import get_settings
+
+    drop, _ = traffic
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LLMOPS_HOME", str(tmp_path_factory.mktemp("demo-traffic") / "home"))
+        mp.setenv("LLMOPS_USER_HASH_KEY", "test-key")
+        yield FirstRun(get_settings(), cost_rollup(paths=[str(drop)]))
+
+
 def _totals(settings) -> tuple[int, int, int]:
     con = connect(settings.lake_dir)
     try:
@@ -32,11 +59,9 @@ def _totals(settings) -> tuple[int, int, int]:
         con.close()
 
 
-def test_alerts_are_exactly_the_planted_anomalies(settings, traffic) -> None:
-    from flows.cost_rollup import cost_rollup
-
-    drop, manifest = traffic
-    result = cost_rollup(paths=[str(drop)])
+def test_alerts_are_exactly_the_planted_anomalies(first_run: FirstRun, traffic) -> None:
+    _, manifest = traffic
+    settings, result = first_run.settings, first_run.result
     found = {(a["rule"], a["window_start"].date().isoformat()) for a in result.alerts}
     rule = {"cost_spike": "cost_spike", "error_burst": "error_rate", "slow_hour": "latency_p95"}
     planted = {
@@ -87,11 +112,11 @@ def test_alerts_are_exactly_the_planted_anomalies(settings, traffic) -> None:
     assert result.quarantined == len(quarantined)
 
 
-def test_reingesting_everything_changes_no_total(settings, traffic) -> None:
+def test_reingesting_everything_changes_no_total(first_run: FirstRun, traffic) -> None:
     from flows.cost_rollup import cost_rollup
 
     drop, _ = traffic
-    first = cost_rollup(paths=[str(drop)])
+    settings, first = first_run.settings, first_run.result
     before = _totals(settings)
     again = cost_rollup(paths=[str(drop)], reingest=True)
     assert _totals(settings) == before
