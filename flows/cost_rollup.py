@@ -34,7 +34,7 @@ def cost_rollup(
         logger.warning("%d malformed record(s) quarantined; see the quarantine table", quarantined)
     result = roll_up(settings)
     emit_alerts(result.new_alerts)
-    publish_report(result, ingested, failed)
+    publish_report(settings, result, ingested, failed)
     if failed:  # everything readable is in; the run still says plainly that files were refused
         raise IngestError(f"{len(failed)} file(s) could not be ingested: {', '.join(failed)}")
     return result

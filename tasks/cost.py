@@ -8,6 +8,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact
 from prefect.events import emit_event
 
+from llmops.collector.health import health_markdown, read_health
 from llmops.core.settings import Settings
 from llmops.costs.report import cost_report
 from llmops.costs.rollup import ALERT_EVENTS, RollupResult, run_rollup
@@ -63,9 +64,17 @@ def emit_alerts(alerts: list[dict[str, object]]) -> int:
 
 @task(name="publish-cost-report")
 def publish_report(
-    result: RollupResult, ingested: list[BatchResult], failed: dict[str, str]
+    settings: Settings, result: RollupResult, ingested: list[BatchResult], failed: dict[str, str]
 ) -> str:
     """The markdown artifact on the flow run."""
     md = cost_report(result, [b.model_dump() for b in ingested], failed)
+    health = collector_health(settings)
+    if health:
+        md = f"{md.rstrip()}\n\n{health}"
     create_markdown_artifact(key="cost-rollup", markdown=md, description="Cost rollup and alerts")
     return md
+
+
+def collector_health(settings: Settings) -> str:
+    """The artifact's collector section: received, spooled, ingested, rejected ('' if none)."""
+    return health_markdown(read_health(settings))

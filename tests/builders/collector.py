@@ -67,7 +67,9 @@ def rotate_and_ingest(settings) -> list:
     from llmops.collector.service import Collector
     from llmops.ingest import ingest_paths
 
-    Collector(settings).rotate(force=True)
+    collector = Collector(settings)
+    collector.recover()
+    collector.rotate(force=True)
     inbox = settings.inbox_dir
     return ingest_paths([inbox], settings) if inbox.exists() else []
 

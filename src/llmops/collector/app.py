@@ -85,8 +85,9 @@ class Guard:
         self.inflight -= 1
 
 
-async def read_capped(request: Request, limit: int) -> bytes:
-    """The raw body, refusing (413) as soon as it would exceed `limit` bytes."""
+async def read_capped(request: Request, limit: int) -> list[bytes]:
+    """The raw body's chunks (joined off the event loop when large), refusing (413) as soon as
+    it would exceed `limit` bytes."""
     declared = request.headers.get("content-length")
     if declared is not None:
         if not declared.strip().isdigit():
@@ -101,7 +102,7 @@ async def read_capped(request: Request, limit: int) -> bytes:
         if size > limit:
             raise Refused(413, f"body is over the limit of {limit} bytes", "too_large")
         chunks.append(chunk)
-    return b"".join(chunks)
+    return chunks
 
 
 def create_app(collector: Collector) -> Starlette:
@@ -144,13 +145,14 @@ def create_app(collector: Collector) -> Starlette:
             auth.check(request.headers.get("authorization"), tokens, pair)
             guard.enter()
             try:
-                raw = await read_capped(request, limit)
+                chunks = await read_capped(request, limit)
                 encoding = request.headers.get("content-encoding")
 
                 def decode_and_check() -> Intake:
+                    raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
                     return check(decompress(raw, encoding, cfg.max_decoded_bytes), content_type)
 
-                if encoding is None and len(raw) <= INLINE_BYTES:
+                if encoding is None and sum(map(len, chunks)) <= INLINE_BYTES:
                     intake = decode_and_check()  # cheaper than a thread hop
                 else:
                     intake = await run_in_threadpool(decode_and_check)

@@ -102,21 +102,28 @@ class Rotator:
         return sum(e.size for e in entries) >= cfg.rotate_bytes or age_s >= cfg.rotate_seconds
 
     def rotate(self, force: bool = False) -> list[Rotation]:
-        """Rotate every kind that is due (all of them with `force`)."""
+        """Rotate every kind that is due (all of them with `force`). The folders are listed only
+        when the spool's running totals say something may be due."""
+        cfg = self.settings.collector
+        now = time.time_ns()
+        if not force and not self.spool.maybe_due(cfg.rotate_bytes, cfg.rotate_seconds, now):
+            return []
         out: list[Rotation] = []
         with self._locked():
-            pending = 0
-            now = time.time_ns()
+            self.spool.rotating()
+            claimed = 0
+            remaining: list[Spooled] = []
             for kind in KINDS:
                 entries = self.spool.entries(kind)
-                if entries and (force or self.due(kind, entries, now)):
-                    for group in self._groups(entries):
-                        rotation = self._finish(self._claim(kind, group))
-                        if rotation is not None:
-                            out.append(rotation)
-                    entries = self.spool.entries(kind)
-                pending += sum(e.size for e in entries)
-            self.spool.pending_bytes = pending
+                if not (entries and (force or self.due(kind, entries, now))):
+                    remaining += entries
+                    continue
+                for group in self._groups(entries):
+                    claimed += sum(e.size for e in group)
+                    rotation = self._finish(self._claim(kind, group))
+                    if rotation is not None:
+                        out.append(rotation)
+            self.spool.left(claimed, remaining)
         return out
 
     def _groups(self, entries: list[Spooled]) -> Iterator[list[Spooled]]:

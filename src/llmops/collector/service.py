@@ -18,6 +18,7 @@ from llmops.collector.writer import GroupWriter
 from llmops.core.settings import Settings
 
 log = logging.getLogger("llmops.collector")
+RESYNC_TICKS = 120  # the spool's totals reread from its folders about once a minute
 
 
 class RotationNotice(BaseModel):
@@ -43,27 +44,30 @@ class Debouncer:
         self.pending: list[Rotation] = []
         self.last: float | None = None
         self.sent = 0
+        self._lock = threading.Lock()
 
     def add(self, rotations: list[Rotation]) -> None:
         """Telemetry batches only: feedback batches are in the lake already."""
-        self.pending += [r for r in rotations if r.kind != "feedback"]
+        with self._lock:
+            self.pending += [r for r in rotations if r.kind != "feedback"]
 
     def flush(self, force: bool = False) -> bool:
         """Send the pending rotations if the window allows (or `force`); True when sent."""
-        if not self.pending or self.notify is None:
+        with self._lock:  # the loop and `Collector.stop` may flush at the same time
+            if not self.pending or self.notify is None:
+                self.pending.clear()
+                return False
+            now = self.clock()
+            if not force and self.last is not None and now - self.last < self.window_s:
+                return False
+            notice = RotationNotice(batches=list(self.pending))
             self.pending.clear()
-            return False
-        now = self.clock()
-        if not force and self.last is not None and now - self.last < self.window_s:
-            return False
-        notice = RotationNotice(batches=list(self.pending))
+            self.last = now
+            self.sent += 1
         try:
             self.notify(notice)
         except Exception as exc:  # noqa: BLE001 (the hourly schedule still ingests the batches)
             log.warning("could not announce %d batch(es): %s", len(notice.batches), exc)
-        self.pending.clear()
-        self.last = now
-        self.sent += 1
         return True
 
 
@@ -115,10 +119,14 @@ class Collector:
         self._wake.set()
 
     def _loop(self) -> None:
+        ticks = 0
         while not self._stop.is_set():
             self._wake.wait(self.tick_s)
             self._wake.clear()
+            ticks += 1
             try:
+                if ticks % RESYNC_TICKS == 0:  # `llmops collector rotate` may have run meanwhile
+                    self.spool.resync()
                 self.rotate()
                 self.debouncer.flush()
                 self.counters.save()

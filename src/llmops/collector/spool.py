@@ -104,7 +104,37 @@ class Spool:
         self._lock = threading.Lock()
         for kind in KINDS:
             self.folder(kind).mkdir(parents=True, exist_ok=True)
-        self.pending_bytes = sum(e.size for kind in KINDS for e in self.entries(kind))
+        self.pending_bytes = 0  # spooled, not rotated (this process's view; `resync` rereads)
+        self.oldest_ns: int | None = None  # receive time of the oldest payload not yet rotated
+        self.resync()
+
+    def resync(self) -> None:
+        """Pending bytes and oldest payload from the folders (another process may have rotated)."""
+        entries = [e for kind in KINDS for e in self.entries(kind)]
+        with self._lock:
+            self.pending_bytes = sum(e.size for e in entries)
+            self.oldest_ns = min((e.received_ns for e in entries), default=None)
+
+    def maybe_due(self, rotate_bytes: int, rotate_seconds: float, now_ns: int) -> bool:
+        """Whether any kind could be due for rotation, without listing the folders."""
+        with self._lock:
+            if self.pending_bytes >= rotate_bytes:
+                return True
+            return self.oldest_ns is not None and (now_ns - self.oldest_ns) / 1e9 >= rotate_seconds
+
+    def rotating(self) -> None:
+        """A rotation lists the folders now: payloads spooled from here on set `oldest_ns`."""
+        with self._lock:
+            self.oldest_ns = None
+
+    def left(self, claimed_bytes: int, remaining: list[Spooled]) -> None:
+        """After a rotation: subtract what it claimed; the oldest of what it left."""
+        with self._lock:
+            self.pending_bytes = max(0, self.pending_bytes - claimed_bytes)
+            times = [e.received_ns for e in remaining]
+            if self.oldest_ns is not None:
+                times.append(self.oldest_ns)
+            self.oldest_ns = min(times, default=None)
 
     def clean_stale(self, max_age_s: float = 600.0) -> int:
         """Remove temporary files of writes never acknowledged (older than `max_age_s`, so a
@@ -136,9 +166,12 @@ class Spool:
         path = self.folder(kind) / name
         data = frame(payloads)
         write_durably(path, data, f".tmp-{name}")
+        entry = Spooled(path, kind, records, len(data))
         with self._lock:
             self.pending_bytes += len(data)
-        return Spooled(path, kind, records, len(data))
+            if self.oldest_ns is None:
+                self.oldest_ns = entry.received_ns
+        return entry
 
     def entries(self, kind: str) -> list[Spooled]:
         """Spool files of a kind in arrival order."""

@@ -1,4 +1,5 @@
-"""`llmops status`: the four operator questions answered from the warehouse and MLflow.
+"""`llmops status`: the four operator questions answered from the warehouse and MLflow, and the
+collector's health when one runs in this home.
 
 (a) what are we spending, (b) how are outputs performing against baseline, (c) the top injection
 patterns and PII findings this week, (d) the last prompt change and how to roll it back. The
@@ -26,6 +27,7 @@ def collect_status(
     """Answer the four questions; sections without data say what is missing and how to fill it."""
     import threading
 
+    from llmops.collector.health import read_health
     from llmops.lake.warehouse import connect
     from llmops.status import prompts as sp
     from llmops.status import warehouse as sw
@@ -47,6 +49,7 @@ def collect_status(
         guardrails = sw.guardrails(con, end)
         version_runs = sw.version_runs(con)
         promotions = sw.promotions(con)
+        collector = read_health(settings, con)
     finally:
         con.close()
     reader.join(mlflow_timeout + 1.0)
@@ -66,4 +69,5 @@ def collect_status(
         quality=quality,
         guardrails=guardrails,
         prompts=prompts,
+        collector=collector,
     )

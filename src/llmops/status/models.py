@@ -6,6 +6,8 @@ from datetime import date, datetime
 
 from pydantic import BaseModel
 
+from llmops.collector.health import CollectorHealth
+
 
 class Missing(BaseModel):
     """Why a section has no answer and the command that fills it."""
@@ -193,3 +195,4 @@ class Status(BaseModel):
     quality: Quality
     guardrails: Guardrails
     prompts: Prompts
+    collector: CollectorHealth | None = None  # None: no collector ever ran in this home

@@ -220,3 +220,9 @@ def render(console: Console, status: Status) -> None:
     _quality(console, status.quality)
     _guardrails(console, status.guardrails)
     _prompts(console, status.prompts)
+    if status.collector is not None:
+        from llmops.collector.health import health_lines
+
+        console.rule("[bold]Collector", align="left")
+        for line in health_lines(status.collector):
+            console.print(f"  {escape(line)}")
