@@ -42,6 +42,9 @@ def _demo_settings() -> Settings:
     the repository's datasets/ or prompts/)."""
     import shutil
 
+    from llmops.demo.collector import demo_credentials
+
+    demo_credentials()
     settings = get_settings()
     settings.home.mkdir(parents=True, exist_ok=True)
     store = settings.home / "demo-datasets"
@@ -70,15 +73,20 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     ui_url = api_url.removesuffix("/api")
     console.print(f"Prefect server {'started' if started else 'found'} at {ui_url}")
 
+    from llmops.demo.collector import retract_collector_batches, run_live_demo, send_traffic
     from llmops.simulators.traffic.generate import generate_traffic
 
     drop = settings.inbox_dir / "demo-traffic"
     _retract_previous_demo(settings, drop)
+    retract_collector_batches(settings)
     with console.status(f"simulating {days} days of traffic ..."):
         manifest = generate_traffic(drop, days=days, calls_per_day=calls_per_day, seed=7)
     console.print(
         f"wrote {len(manifest.files)} log files ({manifest.records_written:,} records) to {drop}"
     )
+    with console.status("sending the newest LiteLLM and Langfuse traffic through the collector"):
+        for line in send_traffic(settings, drop):
+            console.print(line)
 
     from flows.cost_rollup import cost_rollup
 
@@ -123,6 +131,8 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     merge_lines = run_prompt_merge_demo(settings, console, ui_url)
     console.print("model-update path: bump the simulator, model-watch, triggered evals")
     update_lines = run_model_update_demo(settings, console, ui_url)
+    console.print("live collector path: litellm callback, rotation event, triggered cost rollup")
+    live_lines = run_live_demo(settings, console, ui_url, f"see {ui_url}/runs")
 
     from llmops.services.mlflow_server import ensure_server as ensure_mlflow
 
@@ -150,6 +160,10 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
     console.print()
     console.print("[bold]Model update[/bold] (simulator v1 → v2, caught by model-watch):")
     for line in update_lines:
+        console.print(f"  {line}")
+    console.print()
+    console.print("[bold]Live collector[/bold] (llmops collector serve; README: Send telemetry):")
+    for line in live_lines:
         console.print(f"  {line}")
     console.print()
     console.print("[bold]Where to look[/bold]")
