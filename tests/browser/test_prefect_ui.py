@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -47,26 +48,42 @@ def _report_of(state: Any, key: str) -> tuple[str, str]:
     return str(run_id), report
 
 
-def run_cost_rollup(api_url: str, drop: Path) -> tuple[str, str]:
-    """Run the cost rollup flow against the UI's server; (flow run id, its report markdown)."""
-    from flows.cost_rollup import cost_rollup
+@dataclass(frozen=True)
+class Runs:
+    """The module's two flow runs on the UI's server: (flow run id, report markdown) each."""
 
-    def pipeline() -> tuple[str, str]:
-        return _report_of(cost_rollup(paths=[str(drop)], return_state=True), "cost-rollup")
+    manifest: Any  # llmops.simulators.traffic.generate.TrafficManifest
+    rollup: tuple[str, str]
+    audit: tuple[str, str]
 
-    return run_on_server(api_url, pipeline)
 
-
-def run_guardrail_audit(api_url: str, drop: Path) -> tuple[str, str]:
-    """Ingest `drop` (cost rollup), then audit it; (audit flow run id, its report markdown)."""
+def run_rollup_then_audit(api_url: str, drop: Path) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Ingest `drop` with the cost rollup flow, then audit it with the guardrail audit flow,
+    against the UI's server; (flow run id, report markdown) of each."""
     from flows.cost_rollup import cost_rollup
     from flows.guardrail_audit import guardrail_audit
 
-    def pipeline() -> tuple[str, str]:
-        _report_of(cost_rollup(paths=[str(drop)], return_state=True), "cost-rollup")
-        return _report_of(guardrail_audit(return_state=True), "guardrail-audit")
+    def pipeline() -> tuple[tuple[str, str], tuple[str, str]]:
+        rollup = _report_of(cost_rollup(paths=[str(drop)], return_state=True), "cost-rollup")
+        return rollup, _report_of(guardrail_audit(return_state=True), "guardrail-audit")
 
     return run_on_server(api_url, pipeline)
+
+
+@pytest.fixture(scope="module")
+def runs(prefect_ui: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runs]:
+    """The smallest planted traffic through both flows once, in a fresh LLMOPS_HOME: the cost
+    rollup's run is the only one on the server for the first test, the audit's for the second."""
+    from llmops.simulators.traffic.generate import generate_traffic
+
+    root = tmp_path_factory.mktemp("prefect-ui-flows")
+    drop = root / "drop"
+    manifest = generate_traffic(drop, days=10, calls_per_day=100, seed=7)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LLMOPS_HOME", str(root / "home"))
+        mp.setenv("LLMOPS_USER_HASH_KEY", "test-key")
+        rollup, audit = off_thread(run_rollup_then_audit, prefect_ui, drop)
+        yield Runs(manifest, rollup, audit)
 
 
 def open_artifact(page: Page, ui: str, run_id: str, key: str, name: str) -> None:
@@ -82,17 +99,12 @@ def open_artifact(page: Page, ui: str, run_id: str, key: str, name: str) -> None
     expect(page).to_have_url(re.compile("/artifacts/artifact/"))
 
 
-@pytest.mark.usefixtures("home")  # the flow's lake and warehouse go to a fresh LLMOPS_HOME
 def test_flow_run_and_its_report_are_in_the_prefect_ui(
-    page: Page, prefect_ui: str, tmp_path: Path
+    page: Page, prefect_ui: str, runs: Runs
 ) -> None:
     from playwright.sync_api import expect
 
-    from llmops.simulators.traffic.generate import generate_traffic
-
-    drop = tmp_path / "drop"
-    generate_traffic(drop, days=10, calls_per_day=100, seed=7)  # the smallest planted traffic
-    run_id, report = off_thread(run_cost_rollup, prefect_ui, drop)
+    run_id, report = runs.rollup
     headings = [h.strip() for h in re.findall(r"^#+ (.+)$", report, flags=re.MULTILINE)]
     assert any(h.startswith("Alerts") for h in headings), headings
     ui = prefect_ui.removesuffix("/api")
@@ -121,17 +133,13 @@ def test_flow_run_and_its_report_are_in_the_prefect_ui(
     shot(page, "prefect-artifact-cost-rollup")
 
 
-@pytest.mark.usefixtures("home")
 def test_guardrail_findings_are_in_the_prefect_ui_masked(
-    page: Page, prefect_ui: str, tmp_path: Path
+    page: Page, prefect_ui: str, runs: Runs
 ) -> None:
     from playwright.sync_api import expect
 
-    from llmops.simulators.traffic.generate import generate_traffic
-
-    drop = tmp_path / "drop"
-    manifest = generate_traffic(drop, days=10, calls_per_day=100, seed=7)
-    run_id, report = off_thread(run_guardrail_audit, prefect_ui, drop)
+    manifest = runs.manifest
+    run_id, report = runs.audit
     headings = [h.strip() for h in re.findall(r"^#+ (.+)$", report, flags=re.MULTILINE)]
     assert "Findings by detector and severity" in headings, headings
     assert "Top injection patterns" in headings, headings
