@@ -315,9 +315,13 @@ FEEDBACK: tuple[Column, ...] = (
     Column("correction", "VARCHAR", "the answer the user says is right (raw; scrubbed downstream)"),
     Column("comment", "VARCHAR", "free text of the user (raw; scrubbed downstream)"),
     Column("user_hash", "VARCHAR", "keyed HMAC-SHA256 of the user id, same key as llm_calls"),
-    Column("batch_id", "VARCHAR", "content hash of the source file or HTTP request body"),
-    Column("source_file", "VARCHAR", "path of the source file, or 'http:POST /feedback'"),
-    Column("source_line", "BIGINT", "line (JSONL/CSV) or record number in an HTTP body"),
+    Column("batch_id", "VARCHAR", "content hash of the source file"),
+    Column(
+        "source_file",
+        "VARCHAR",
+        "path of the source file (POST /feedback: the collector's feedback batch file)",
+    ),
+    Column("source_line", "BIGINT", "line (JSONL/CSV) in the file"),
     Column("ingested_at", "TIMESTAMPTZ", "when the batch was (last) ingested"),
 )
 

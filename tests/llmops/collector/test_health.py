@@ -13,7 +13,10 @@ def test_health_counts_every_stage(collector) -> None:
     url = f"{collector.url}/v1/traces"
     pb = {"content-type": "application/x-protobuf"}
     for i in range(3):
-        assert httpx.post(url, content=chat_spans(2, start=2 * i), headers=BEARER | pb).status_code == 200
+        assert (
+            httpx.post(url, content=chat_spans(2, start=2 * i), headers=BEARER | pb).status_code
+            == 200
+        )
     assert httpx.post(url, content=b"\xff\xff\xff\x0f", headers=BEARER | pb).status_code == 400
     assert httpx.post(url, content=chat_spans(1), headers=pb).status_code == 401
     collector.collector.counters.save()
@@ -26,7 +29,11 @@ def test_health_counts_every_stage(collector) -> None:
     collector.collector.rotate(force=True)
     collector.collector.counters.save()
     waiting = read_health(collector.settings)
-    assert (waiting.spooled_now, waiting.batches_waiting, waiting.stats.rotated_records) == (0, 1, 6)
+    assert (waiting.spooled_now, waiting.batches_waiting, waiting.stats.rotated_records) == (
+        0,
+        1,
+        6,
+    )
 
     rotate_and_ingest(collector.settings)
     after = read_health(collector.settings)

@@ -27,7 +27,9 @@ def test_rotations_reach_prefect_once_per_window(prefect_server: None, home, mon
         assert httpx.post(f"{url}/v1/traces", content=chat_spans(2), headers=pb).status_code == 200
         [first] = collector.rotate(force=True)
         assert collector.debouncer.flush()  # the first rotation is announced at once
-        assert httpx.post(f"{url}/v1/traces", content=chat_spans(1, 2), headers=pb).status_code == 200
+        assert (
+            httpx.post(f"{url}/v1/traces", content=chat_spans(1, 2), headers=pb).status_code == 200
+        )
         [second] = collector.rotate(force=True)
         assert not collector.debouncer.flush()  # inside the window: held back
     finally:
