@@ -8,12 +8,11 @@ import json
 import re
 import shutil
 import threading
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from llmops.simulators.traffic.generate import generate_traffic
+from tests.builders.audit import build_demo_lake
 from tests.builders.paths import REPO
 from tests.builders.prefect_api import artifact, events, paused_run
 
@@ -23,17 +22,10 @@ ROOT = REPO
 
 @pytest.fixture(scope="module")
 def traffic_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
-    """Ten days of simulated traffic ingested once (same user-hash key as the `home` fixture)."""
-    from llmops.core.settings import get_settings
-    from llmops.ingest import ingest_paths
-
-    root = tmp_path_factory.mktemp("traffic")
-    manifest = generate_traffic(
-        root / "drop", days=10, calls_per_day=150, seed=7, end_date=date(2025, 3, 10)
-    )
-    settings = get_settings(home=root / "home", user_hash_key="test-key")
-    ingest_paths([root / "drop"], settings)
-    return settings.lake_dir, manifest.planted_values
+    """Ten days of simulated traffic ingested once per session (same user-hash key as the
+    `home` fixture): the guardrail audit tests' lake, `build_demo_lake`; tests copy it."""
+    demo = build_demo_lake(tmp_path_factory.getbasetemp())
+    return demo.settings.lake_dir, demo.manifest.planted_values
 
 
 @pytest.fixture
