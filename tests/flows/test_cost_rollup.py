@@ -40,3 +40,28 @@ def test_flow_ingests_rolls_up_and_alerts_once(settings, tmp_path: Path) -> None
 
     found = mine(events(*cost_events, until=lambda f: len(mine(f)) >= 3))
     assert found == ["llmops.cost.alert", "llmops.error_rate.alert", "llmops.latency.alert"]
+
+
+def test_the_artifact_shows_the_collector_health(collector) -> None:
+    """Batches the collector rotated into the drop folder are ingested by the default run, and
+    the artifact says what the collector received, ingested and rejected."""
+    import httpx
+
+    from flows.cost_rollup import cost_rollup
+    from tests.builders.collector import BEARER, chat_spans
+
+    pb = BEARER | {"content-type": "application/x-protobuf"}
+    assert (
+        httpx.post(f"{collector.url}/v1/traces", content=chat_spans(2), headers=pb).status_code
+        == 200
+    )
+    assert httpx.post(f"{collector.url}/v1/traces", content=b"x", headers=pb).status_code == 400
+    collector.collector.rotate(force=True)
+    collector.collector.counters.save()
+
+    state = cost_rollup(return_state=True)  # the default: the drop folder
+    assert state.is_completed() and state.result().calls == 2
+    report = artifact("cost-rollup", state.state_details.flow_run_id)
+    assert report is not None and "## Collector" in report
+    assert "ingested: 2 record(s) (2 calls in llm_calls), 0 quarantined" in report
+    assert "rejected: 1 request(s) (body not decodable 1)" in report
