@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -49,6 +50,9 @@ class DemoLake:
     settings: Settings
     manifest: TrafficManifest
     result: AuditResult
+    # a copy of the lake as the first audit left it: tests that start their own home from this
+    # traffic copy it, whatever the audit tests (reaudits) did to settings.lake_dir since
+    snapshot: Path
 
 
 @functools.cache
@@ -60,4 +64,7 @@ def build_demo_lake(base: Path) -> DemoLake:
     )
     settings = get_settings(home=base / "audit-home", user_hash_key="test-key")
     ingest_paths([drop], settings)
-    return DemoLake(drop, settings, manifest, run_audit(settings))
+    result = run_audit(settings)
+    snapshot = base / "audit-lake-snapshot"
+    shutil.copytree(settings.lake_dir, snapshot)
+    return DemoLake(drop, settings, manifest, result, snapshot)

@@ -1,8 +1,10 @@
 """A home filled by the real pipelines, for `llmops status` and the analyst notebooks.
 
-Simulated traffic log files (ingest, cost rollup, guardrail audit), the model watch against the
-provider simulator, and the eval-run flow on the real Prefect server: a baseline, a prompt change
-promoted on a pass, then a model update (simulator bump) that fails the gate.
+Simulated traffic (a copy of the session's ingested and audited lake, `build_demo_lake` in
+tests/builders/audit.py; then the cost rollup and the guardrail audit in the home), the model
+watch against the provider simulator, and the eval-run flow on the real Prefect server: a
+baseline, a prompt change promoted on a pass, then a model update (simulator bump) that fails
+the gate.
 
 `session_home` fills one such home per test session (about a minute of pipelines) for every
 module that reads it: tests/llmops/status/test_collect.py and tests/test_notebooks.py.
@@ -14,11 +16,11 @@ import asyncio
 import functools
 import shutil
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
 
+from tests.builders.audit import DemoLake, build_demo_lake
 from tests.builders.eval_suite import SMALL_SUITE
 from tests.builders.paths import REPO
 
@@ -35,17 +37,17 @@ class Populated:
     user_hash_key: str
 
 
-def populate_home(home: Path, simulator, user_hash_key: str = "status") -> Populated:
-    """Run the real pipelines into `home` (needs the prefect_server and simulator fixtures)."""
+def populate_home(
+    home: Path, simulator, traffic: DemoLake, user_hash_key: str = "test-key"
+) -> Populated:
+    """Run the real pipelines into `home` (needs the prefect_server and simulator fixtures).
+
+    The traffic is the session's simulated lake (`build_demo_lake`: ten days ingested and
+    audited once), copied in; the cost rollup and the audit then run over it in this home.
+    """
     from llmops.audit.run import run_audit
     from llmops.costs.rollup import run_rollup
-    from llmops.ingest import ingest_paths
-    from llmops.simulators.traffic.generate import generate_traffic
 
-    drop = home / "drop"
-    manifest = generate_traffic(
-        drop, days=10, calls_per_day=200, seed=3, end_date=date(2025, 3, 10)
-    )
     datasets, prompts, suite = home / "datasets", home / "prompts", home / "suite.yaml"
     shutil.copytree(REPO / "datasets" / "docs-qa", datasets / "docs-qa")
     shutil.copytree(REPO / "prompts", prompts)
@@ -62,7 +64,7 @@ def populate_home(home: Path, simulator, user_hash_key: str = "status") -> Popul
         from llmops.prompts import PromptRegistry
 
         settings = get_settings()
-        ingest_paths([drop], settings)
+        shutil.copytree(traffic.snapshot, settings.lake_dir)
         run_rollup(settings)
         run_audit(settings)
 
@@ -87,7 +89,7 @@ def populate_home(home: Path, simulator, user_hash_key: str = "status") -> Popul
                 evaluate(trigger="model_update")
         finally:
             simulator.reset()
-    return Populated(home=home, manifest=manifest, user_hash_key=user_hash_key)
+    return Populated(home=home, manifest=traffic.manifest, user_hash_key=user_hash_key)
 
 
 @functools.cache
@@ -98,4 +100,4 @@ def session_home(base: Path, simulator) -> Populated:
     (and its history tag) in the prompt registry, mlflow.db, and nothing else: the notebooks
     read only the lake.
     """
-    return populate_home(base / "session-home" / "home", simulator)
+    return populate_home(base / "session-home" / "home", simulator, build_demo_lake(base))

@@ -25,7 +25,7 @@ def traffic_lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[s
     """Ten days of simulated traffic ingested once per session (same user-hash key as the
     `home` fixture): the guardrail audit tests' lake, `build_demo_lake`; tests copy it."""
     demo = build_demo_lake(tmp_path_factory.getbasetemp())
-    return demo.settings.lake_dir, demo.manifest.planted_values
+    return demo.snapshot, demo.manifest.planted_values
 
 
 @pytest.fixture
