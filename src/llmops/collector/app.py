@@ -62,6 +62,14 @@ class Intake:
 Check = Callable[[bytes, str | None], Intake]
 
 
+def json_intake(
+    kind: str, status: int, payload: bytes, accepted: int, answer: dict, refused: list
+) -> Intake:
+    """An intake answered with a JSON body (`refused`: the records refused inside it)."""
+    body = json.dumps(answer).encode()
+    return Intake(kind, payload, accepted, status, body, refused_records=len(refused))
+
+
 class Guard:
     """Back-pressure: 429 past `max_inflight` requests at once, 503 past `max_spool_bytes`."""
 
@@ -208,26 +216,12 @@ def create_app(collector: Collector) -> Starlette:
     def check_langfuse(body: bytes, _content_type: str | None) -> Intake:
         batch = check_batch(body, cfg.max_depth)
         answer = {"successes": batch.successes, "errors": batch.errors}
-        return Intake(
-            "langfuse",
-            batch.payload,
-            batch.accepted,
-            207,
-            json.dumps(answer).encode(),
-            refused_records=len(batch.errors),
-        )
+        return json_intake("langfuse", 207, batch.payload, batch.accepted, answer, batch.errors)
 
     def check_litellm(body: bytes, _content_type: str | None) -> Intake:
-        payloads = check_payloads(body, cfg.max_depth)
-        answer = {"accepted": payloads.accepted, "rejected": payloads.rejected}
-        return Intake(
-            "litellm",
-            payloads.payload,
-            payloads.accepted,
-            200,
-            json.dumps(answer).encode(),
-            refused_records=len(payloads.rejected),
-        )
+        got = check_payloads(body, cfg.max_depth)
+        answer = {"accepted": got.accepted, "rejected": got.rejected}
+        return json_intake("litellm", 200, got.payload, got.accepted, answer, got.rejected)
 
     def check_feedback_body(body: bytes, _content_type: str | None) -> Intake:
         limits = settings.feedback

@@ -131,31 +131,41 @@ def _payloads(path: Path) -> tuple[list[dict], list[str]]:
     return good, bad
 
 
-def _litellm_calls(api_base: str, n: int) -> None:
-    """`n` litellm calls to the simulator with litellm's GenericAPILogger as the callback."""
+def litellm_calls(api_base: str, questions: list[str], user: str) -> None:
+    """One litellm acompletion per question to `api_base` with litellm's GenericAPILogger as the
+    callback (it reads GENERIC_LOGGER_ENDPOINT / GENERIC_LOGGER_HEADERS), its batch flushed.
+
+    `callbacks=["generic_api"]` builds this logger only with litellm-enterprise installed
+    (litellm_logging.py falls back to a no-op CustomLogger); the open-source package's class,
+    reading the same variables, works without it. It needs a running event loop.
+    """
     import asyncio
 
     import litellm
     from litellm.integrations.generic_api.generic_api_callback import GenericAPILogger
 
     async def run() -> None:
-        logger = GenericAPILogger()  # GENERIC_LOGGER_ENDPOINT / _HEADERS, set by the caller
+        logger = GenericAPILogger()
         litellm.callbacks = [logger]
         try:
-            for i in range(n):
+            for question in questions:
                 await litellm.acompletion(
                     model="openai/gpt-4o-mini",
                     api_base=api_base,
                     api_key="sk-simulator",
-                    messages=[{"role": "user", "content": f"Live question {i}: what is new?"}],
-                    user="demo-live-user",
+                    messages=[{"role": "user", "content": question}],
+                    user=user,
                     num_retries=0,
                 )
             for _ in range(200):  # success callbacks run as tasks after each call
-                if len(logger.log_queue) >= n:
+                if len(logger.log_queue) >= len(questions):
                     break
                 await asyncio.sleep(0.05)
-            await logger.async_send_batch()
+            if len(logger.log_queue) != len(questions):
+                raise RuntimeError(
+                    f"litellm queued {len(logger.log_queue)} payloads, not {len(questions)}"
+                )
+            await logger.async_send_batch()  # what its periodic flush does
         finally:
             litellm.callbacks = []
 
@@ -179,7 +189,8 @@ def run_live_demo(settings: Settings, console: Console, ui_url: str, hint: str) 
     since = datetime.now(UTC)
     try:
         with console.status("live litellm calls -> collector -> rotation event ..."):
-            _litellm_calls(f"{sim_url}/v1", 5)
+            questions = [f"Live question {i}: what is new?" for i in range(5)]
+            litellm_calls(f"{sim_url}/v1", questions, user="demo-live-user")
             rotations = collector.rotate(force=True)
             collector.debouncer.flush(force=True)
             events = wait_until(ROTATED, lambda: read_events(ROTATED, since) or None, 30, hint)

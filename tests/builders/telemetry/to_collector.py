@@ -11,7 +11,8 @@ simulator. Each runs in a process of its own (`run_children`): instrumentations 
 - `langfuse_sdk`: the Langfuse SDK (LANGFUSE_HOST / _PUBLIC_KEY / _SECRET_KEY = the collector)
   with its OpenAI integration: one chat completion inside a trace with a user id.
 - `litellm_generic_api`: litellm's GenericAPILogger (GENERIC_LOGGER_ENDPOINT /
-  GENERIC_LOGGER_HEADERS) as a callback: two acompletions to the simulator, the batch flushed.
+  GENERIC_LOGGER_HEADERS) as a callback: two acompletions to the simulator, the batch flushed
+  (`llmops.demo.collector.litellm_calls`, which the demo's live step also uses).
 """
 
 from __future__ import annotations
@@ -100,39 +101,13 @@ def langfuse_sdk(out_dir: Path, api_base: str) -> Path:
 
 
 def litellm_generic_api(out_dir: Path, api_base: str) -> Path:
-    import asyncio
-
     os.environ.update(
         GENERIC_LOGGER_ENDPOINT=f"{os.environ['COLLECTOR_URL']}/v1/litellm",
         GENERIC_LOGGER_HEADERS=f"Authorization=Bearer {os.environ['COLLECTOR_TOKEN']}",
     )
-    import litellm
-    from litellm.integrations.generic_api.generic_api_callback import GenericAPILogger
+    from llmops.demo.collector import litellm_calls
 
-    async def run() -> None:
-        # `callbacks=["generic_api"]` builds this logger only with litellm-enterprise installed
-        # (litellm_logging.py falls back to a no-op CustomLogger); the open-source package's own
-        # class, reading the same variables, is what works without it.
-        logger = GenericAPILogger()
-        litellm.callbacks = [logger]
-        for i in range(2):
-            await litellm.acompletion(
-                model="openai/gpt-4o-mini",
-                api_base=api_base,
-                api_key="sk-simulator",
-                messages=[{"role": "user", "content": f"{QUESTION_LITELLM} ({i})"}],
-                user="user-litellm-3",
-                num_retries=0,
-            )
-        for _ in range(200):  # success callbacks run as tasks after the call returns
-            if len(logger.log_queue) >= 2:
-                break
-            await asyncio.sleep(0.05)
-        if len(logger.log_queue) != 2:
-            raise AssertionError(f"litellm queued {len(logger.log_queue)} payloads, not 2")
-        await logger.async_send_batch()  # what its periodic flush does
-
-    asyncio.run(run())
+    litellm_calls(api_base, [f"{QUESTION_LITELLM} ({i})" for i in range(2)], "user-litellm-3")
     marker = out_dir / "litellm.done"
     marker.write_text("sent\n")
     return marker
