@@ -2,35 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from llmops.guardrails.pattern_spec import PatternSpec
+from llmops.guardrails.secret_patterns import SECRET_LABELS, SECRET_SPECS
+
+__all__ = ["PII_LABELS", "SECRET_LABELS", "PatternSpec", "SPECS", "SPEC_BY_LABEL", "ALL_LABELS"]
 
 PII_LABELS: tuple[str, ...] = ("email", "phone", "card", "iban", "ssn", "ip")
-SECRET_LABELS: tuple[str, ...] = (
-    "private_key",
-    "jwt",
-    "anthropic_key",
-    "openai_key",
-    "github_token",
-    "slack_token",
-    "google_api_key",
-    "aws_access_key",
-)
-
-
-@dataclass(frozen=True)
-class PatternSpec:
-    """One pattern detector: candidate regex plus the validator that confirms a candidate."""
-
-    label: str
-    detector: str  # "pii" | "secret"
-    severity: str
-    regex: str
-    validator: str | None = None
-
-    @property
-    def placeholder(self) -> str:
-        """Replacement token used when scrubbing, e.g. "[EMAIL]"."""
-        return f"[{self.label.upper()}]"
 
 
 _SEP = r"[ .\-]"
@@ -162,36 +139,7 @@ _IPV6 = (
 
 # Ordered by priority: when two candidates overlap, the earlier label wins.
 SPECS: tuple[PatternSpec, ...] = (
-    PatternSpec(
-        "private_key",
-        "secret",
-        "critical",
-        r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----(?:[A-Za-z0-9+/=\s:,.]|-[A-Za-z])*"
-        r"(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----)?",
-    ),
-    PatternSpec(
-        "jwt",
-        "secret",
-        "high",
-        r"\beyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{8,}",
-    ),
-    PatternSpec("anthropic_key", "secret", "critical", r"\bsk-ant-[A-Za-z0-9_\-]{20,}"),
-    PatternSpec(
-        "openai_key",
-        "secret",
-        "critical",
-        r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,}",
-        "random_token",
-    ),
-    PatternSpec(
-        "github_token",
-        "secret",
-        "critical",
-        r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b",
-    ),
-    PatternSpec("slack_token", "secret", "critical", r"\bxox[abprs]-[A-Za-z0-9\-]{10,}"),
-    PatternSpec("google_api_key", "secret", "critical", r"\bAIza[0-9A-Za-z_\-]{35}"),
-    PatternSpec("aws_access_key", "secret", "critical", r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b"),
+    *SECRET_SPECS,
     PatternSpec(
         "email",
         "pii",

@@ -25,6 +25,7 @@ from llmops.guardrails.patterns import (
     PatternSpec,
     combined_regex,
 )
+from llmops.guardrails.secret_patterns import SECRET_VALIDATORS, validate_secret
 
 SPAN_SCHEMA = {"row": pl.UInt32, "label": pl.Utf8, "start": pl.Int64, "end": pl.Int64}
 _CAND_SCHEMA = {
@@ -218,14 +219,8 @@ def _validate(df: pl.DataFrame, spec: PatternSpec) -> pl.DataFrame:
     if df.is_empty() or spec.validator is None:
         return df
     name = spec.validator
-    if name == "random_token":
-        body = pl.col("value").str.replace(r"^sk-(?:proj-|svcacct-|admin-)?", "")
-        return df.filter(
-            ~pl.col("value").str.starts_with("sk-ant-")
-            & body.str.contains(r"\d")
-            & body.str.contains(r"[a-z]")
-            & body.str.contains(r"[A-Z]")
-        )
+    if name in SECRET_VALIDATORS:
+        return validate_secret(df, spec)
     if name == "email":
         local = pl.col("value").str.split("@").list.first()
         return df.filter(
