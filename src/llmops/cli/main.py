@@ -12,6 +12,7 @@ import typer
 from llmops.cli.collector import collector_app
 from llmops.cli.datasets import datasets_app
 from llmops.cli.deploy import deploy, worker
+from llmops.cli.erase import erase
 from llmops.cli.errors import fail
 from llmops.cli.eval import eval_app
 from llmops.cli.feedback import feedback_app
@@ -34,6 +35,7 @@ app.add_typer(webhook_app, name="webhook")
 app.command()(deploy)
 app.command()(worker)
 app.command()(status)
+app.command()(erase)
 
 
 class LogFormat(StrEnum):

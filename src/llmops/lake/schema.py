@@ -382,6 +382,29 @@ MODEL_VERSIONS: tuple[Column, ...] = (
     Column("cost_usd", "DOUBLE", "cost of the probe (price map of the configured model)"),
 )
 
+ERASURES: tuple[Column, ...] = (
+    Column("erasure_id", "VARCHAR", "random id of the erasure (one lake file each)"),
+    Column("erased_at", "TIMESTAMPTZ", "when `llmops erase` ran (UTC)"),
+    Column("erased_by", "VARCHAR", "who ran it: the OS user, or the name given with --by"),
+    Column("target_kind", "VARCHAR", "'user' (`--user`) or 'call' (`--call`)"),
+    Column(
+        "target_sha256",
+        "VARCHAR",
+        "sha256 of the target's id as the lake keys it: the keyed user_hash for a user (a raw id "
+        "cannot be recovered by hashing guesses without the key), the call_id for a call; never "
+        "the raw id",
+    ),
+    Column("rows_removed", "BIGINT", "rows removed from all tables together"),
+    Column(
+        "tables",
+        "VARCHAR",
+        "rows removed per table, JSON ({\"llm_calls\": 12, \"findings\": 1, ...}; rollup rows "
+        "of the user are removed by recomputing the rollups)",
+    ),
+    Column("recomputed", "VARCHAR", "derived tables rewritten from what remains, comma-separated"),
+    Column("batches", "VARCHAR", "lake batch ids whose files were rewritten, comma-separated"),
+)
+
 TABLES: dict[str, tuple[Column, ...]] = {
     "llm_calls": LLM_CALLS,
     "quarantine": QUARANTINE,
@@ -398,6 +421,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "feedback_quarantine": FEEDBACK_QUARANTINE,
     "feedback_ledger": FEEDBACK_LEDGER,
     "model_versions": MODEL_VERSIONS,
+    "erasures": ERASURES,
 }
 
 
