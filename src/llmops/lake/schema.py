@@ -398,7 +398,7 @@ ERASURES: tuple[Column, ...] = (
     Column(
         "tables",
         "VARCHAR",
-        "rows removed per table, JSON ({\"llm_calls\": 12, \"findings\": 1, ...}; rollup rows "
+        'rows removed per table, JSON ({"llm_calls": 12, "findings": 1, ...}; rollup rows '
         "of the user are removed by recomputing the rollups)",
     ),
     Column("recomputed", "VARCHAR", "derived tables rewritten from what remains, comma-separated"),
