@@ -177,7 +177,8 @@ def erase(
     for f in plan.files:
         removed[f.table] += drop_rows(f.path, lambda t, name=f.table: mask(name, t, plan.keys))
     removed.update({t: n for t, n in plan.rollup_rows.items() if n})
-    recomputed = _recompute(settings, plan.batches, "cost_rollup_daily" in result.recomputed)
+    batches = sorted({*plan.batches, *(b for e in previous for b in e.batches)})
+    recomputed = _recompute(settings, batches, "cost_rollup_daily" in result.recomputed)
     return result.model_copy(
         update={
             "status": "erased",
