@@ -7,6 +7,7 @@ import hashlib
 import json
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -228,6 +229,107 @@ def _toxicity_baseline(df: pl.DataFrame) -> pl.DataFrame:
     return pl.DataFrame({"class": ["toxic"], "precision": [p], "recall": [r], "f1": [f]})
 
 
+@dataclass(frozen=True)
+class Goal:
+    """One row of the summary: a detector's figure on a held-back split against its goal."""
+
+    detector: str
+    data: str
+    figure: str
+    goal: str
+    met: bool
+
+
+def _fmt(**figures: float) -> str:
+    return " ".join(f"{k} {v:.2f}" for k, v in figures.items())
+
+
+def pii_goals(table: pl.DataFrame, phone_check: tuple[float, float] | None) -> list[Goal]:
+    """Phone P and R >= 0.95, the other PII labels kept at >= 0.98, on presidio's test templates
+    (and, for phone, the Faker set's held-back check templates)."""
+    test = {r["label"]: r for r in table.filter(pl.col("split") == "test").iter_rows(named=True)}
+    phone = test["phone"]
+    out = [
+        Goal(
+            "phone",
+            f"presidio-synth-v2 test templates ({phone['gold']} phones)",
+            _fmt(P=phone["precision"], R=phone["recall"]),
+            "P and R >= 0.95",
+            phone["precision"] >= 0.95 and phone["recall"] >= 0.95,
+        )
+    ]
+    if phone_check is not None:
+        p, r = phone_check
+        out.append(
+            Goal("phone", "Faker phone set, held-back check templates", _fmt(P=p, R=r),
+                 "P and R >= 0.95", p >= 0.95 and r >= 0.95)
+        )  # fmt: skip
+    rest = [label for label in ("email", "card", "iban", "ssn", "ip") if test[label]["gold"]]
+    worst = min(min(test[x]["precision"], test[x]["recall"]) for x in rest)
+    out.append(
+        Goal(
+            ", ".join(rest),
+            "presidio-synth-v2 test templates",
+            f"min P/R {worst:.2f}",
+            "keep >= 0.98",
+            worst >= 0.98,
+        )
+    )
+    return out
+
+
+def phone_check_figures() -> tuple[float, float]:
+    """Phone P/R on the Faker set's check templates (written before the rules, scored after)."""
+    import phone_devset  # bench/ is on sys.path when this runs as a script
+
+    items = phone_devset.build_devset(local_check=True)
+    pred, gold = phone_devset.score(items)
+    check = pl.col("kind").str.ends_with("check")
+    pred, gold = pred.filter(check), gold.filter(check)
+    return pred["tp"].sum() / max(pred.height, 1), gold["hit"].sum() / max(gold.height, 1)
+
+
+def injection_goals() -> list[Goal]:
+    """The shipped card's held-back split (20%, read once after selection), per source."""
+    card = load_card()
+    held = card["metrics"]["heldout_20pct"]
+    names = {"deepset": "deepset-style (en/de)", "jackhhao": "jailbreak-style"}
+    out = []
+    for source, name in names.items():
+        m = held[source]
+        out.append(
+            Goal(
+                f"injection, {name}",
+                f"{source} train split, held-back 20% ({m['n']} rows), {card['version']}",
+                _fmt(P=m["precision"], R=m["recall"], F1=m["f1"]),
+                "F1 >= 0.90",
+                m["f1"] >= 0.90,
+            )
+        )
+    return out
+
+
+def toxicity_goals() -> list[Goal]:
+    """The shipped toxicity model's held-back figures (its card), when a trained model ships."""
+    from llmops.guardrails import toxicity
+
+    holdout = getattr(toxicity, "toxicity_holdout_scores", None)
+    if holdout is None:
+        return [Goal("toxicity", "no trained model ships", "-", "R >= 0.90 at P >= 0.95", False)]
+    return [Goal(**g) for g in holdout()]
+
+
+def print_summary(goals: list[Goal]) -> None:
+    """The issue's table: detector | data | held-back figure | goal | met."""
+    print(
+        "\n## Summary: held-back splits of the project's own data (goals re-checked on unseen sets)"
+    )
+    print("| detector | held-back data | figure | goal | met |")
+    print("|---|---|---|---|---|")
+    for g in goals:
+        print(f"| {g.detector} | {g.data} | {g.figure} | {g.goal} | {'yes' if g.met else 'NO'} |")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run every accuracy benchmark and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -249,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     pl.Config.set_tbl_rows(100)
     pl.Config.set_tbl_cols(-1)
     pl.Config.set_tbl_width_chars(160)
+    goals: list[Goal] = []
     if run_pii:
         _progress(f"PII: loading {args.pii_file}")
         texts, gold = load_presidio(args.pii_file)
@@ -257,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n## PII (presidio-synth-v2, overlap matching)")
         print(table.with_columns(pl.col("precision", "recall", "f1").round(3)))
         print(f"PII scan speed: {rps:,.0f} records/s")
+        _progress("phone: Faker set, check templates")
+        goals += pii_goals(table, phone_check_figures())
     if run_injection:
         inj, inj_rps = injection_scores(args.folds)
         print(f"\n## Prompt injection ({args.folds}-fold grouped CV, shipped settings)")
@@ -278,6 +383,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"toxicity lexicon speed: {tox_rps:,.0f} records/s")
         print("reference, not shipped: char+word TF-IDF LR, 5-fold CV on the same rows")
         print(base.with_columns(pl.col("precision", "recall", "f1").round(3)))
+    if args.only in (None, "injection"):
+        goals += injection_goals()  # the card's figures: no retraining needed
+    if run_toxicity:
+        goals += toxicity_goals()
+    print_summary(goals)
     if args.show_errors == "dev" and run_pii:
         show_dev_errors(texts, gold)
     return 0
