@@ -10,6 +10,7 @@ from llmops.audit.run import AuditError, AuditResult
 from llmops.core.settings import get_settings
 from tasks.common import gather
 from tasks.guardrails import (
+    apply_text_retention,
     audit_one_batch,
     emit_guardrail_alerts,
     find_unaudited_batches,
@@ -58,12 +59,15 @@ def guardrail_audit(
             " (USD cap reached)" if judge.cap_reached else "",
         )
     summary = summarise_audit(settings, [a.batch_id for a in audited], judge)
+    retention = apply_text_retention(settings)
+    logger.info("text retention %s: %s", retention.policy, retention.rows or "nothing to redact")
     result = AuditResult(
         audited=audited,
         already_audited=selection.already_audited,
         retracted=retracted,
         summary=summary,
         failed=failed,
+        retention=retention,
     )
     emit_guardrail_alerts(summary.alerts, str(flow_run.id) if flow_run.id else None)
     publish_audit_report(result)

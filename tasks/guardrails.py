@@ -23,6 +23,7 @@ from llmops.audit.run import (
     write_judge_findings,
 )
 from llmops.core.settings import Settings
+from llmops.privacy.retention import RetentionResult, apply_retention
 from tasks.common import transient
 
 
@@ -74,6 +75,12 @@ def summarise_audit(
 ) -> AuditSummary:
     """Counts, injection patterns, examples, alerts of this run; the lake's weekly trend."""
     return summarise_run(settings, batch_ids, judge)
+
+
+@task(name="apply-text-retention", retries=1, retry_delay_seconds=5)
+def apply_text_retention(settings: Settings) -> RetentionResult:
+    """Redact PII and secrets in the lake's raw text as `text_retention` says (atomic, idempotent)."""
+    return apply_retention(settings)
 
 
 @task(name="emit-guardrail-alerts")

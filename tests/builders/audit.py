@@ -12,6 +12,7 @@ from pathlib import Path
 from llmops.audit.run import AuditResult, run_audit
 from llmops.core.settings import Settings, get_settings
 from llmops.ingest import ingest_paths
+from llmops.privacy.retention import apply_retention
 from llmops.simulators.traffic.generate import TrafficManifest, generate_traffic
 from llmops.simulators.traffic.text import INJECTIONS
 
@@ -53,6 +54,8 @@ class DemoLake:
     # a copy of the lake as the first audit left it: tests that start their own home from this
     # traffic copy it, whatever the audit tests (reaudits) did to settings.lake_dir since
     snapshot: Path
+    # the same lake before `text_retention: redact` replaced its PII and secrets (raw texts)
+    raw_lake: Path
 
 
 @functools.cache
@@ -62,9 +65,14 @@ def build_demo_lake(base: Path) -> DemoLake:
     manifest = generate_traffic(
         drop, days=10, calls_per_day=300, seed=7, end_date=date(2025, 3, 10)
     )
-    settings = get_settings(home=base / "audit-home", user_hash_key="test-key")
-    ingest_paths([drop], settings)
-    result = run_audit(settings)
+    home = base / "audit-home"
+    keep = get_settings(home=home, user_hash_key="test-key", text_retention="keep")
+    ingest_paths([drop], keep)
+    result = run_audit(keep)
+    raw = base / "audit-lake-raw"  # the lake before the default retention redacted it
+    shutil.copytree(keep.lake_dir, raw)
+    settings = get_settings(home=home, user_hash_key="test-key")
+    result = result.model_copy(update={"retention": apply_retention(settings)})
     snapshot = base / "audit-lake-snapshot"
     shutil.copytree(settings.lake_dir, snapshot)
-    return DemoLake(drop, settings, manifest, result, snapshot)
+    return DemoLake(drop, settings, manifest, result, snapshot, raw)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from llmops.audit.run import AuditResult
 from llmops.audit.summary import SEVERITIES
+from llmops.privacy.retention import RetentionResult
 
 
 def _cell(text: str) -> str:
@@ -76,6 +77,28 @@ def _judge_section(result: AuditResult) -> list[str]:
     return lines
 
 
+def retention_sentence(retention: RetentionResult | None) -> str:
+    """What the lake keeps of the raw text, true for the policy in force."""
+    if retention is None:
+        return "Raw call text was not redacted by this run."
+    done = ", ".join(f"{n:,} {t}" for t, n in retention.rows.items()) or "nothing new"
+    if retention.policy == "keep":
+        return (
+            "Text retention `keep`: the lake keeps raw call text (inputs, outputs, quarantined "
+            "records, feedback comments) with any personal data or secret in it."
+        )
+    if retention.policy == "redact":
+        return (
+            "Text retention `redact`: after the audit every detected PII and secret span in the "
+            f"lake's raw text is replaced by its placeholder (this run: {done}); values the "
+            "detectors miss stay."
+        )
+    return (
+        f"Text retention `{retention.policy}`: raw call text is kept until that age, then every "
+        f"detected PII and secret span is replaced by its placeholder (this run: {done})."
+    )
+
+
 def audit_report(result: AuditResult) -> str:
     """Counts by detector and severity, alerts, injection patterns, weekly trend, examples."""
     s = result.summary
@@ -93,7 +116,7 @@ def audit_report(result: AuditResult) -> str:
     lines += [
         "",
         f"Detectors: {', '.join(s.detectors)} (`{s.detector_versions}`). Excerpts are masked "
-        "([EMAIL], [OPENAI_KEY], [NUMBER], ...): no raw personal data or secret is stored.",
+        "([EMAIL], [OPENAI_KEY], [NUMBER], ...). " + retention_sentence(result.retention),
     ]
     totals: dict[str, dict[str, int]] = {}
     for c in s.counts:

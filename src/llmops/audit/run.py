@@ -42,6 +42,12 @@ from llmops.core.settings import Settings
 from llmops.lake.arrow import all_schemas, arrow_schema
 from llmops.lake.files import EMPTY_FILE, BatchWriter, ensure_lake, table_dir, write_table
 from llmops.lake.schema import AUDITS, FINDINGS
+from llmops.privacy.retention import (
+    REDACTED_DETECTORS,
+    RetentionResult,
+    apply_retention,
+    redacted_before,
+)
 
 __all__ = [
     "ALERT_EVENT",
@@ -93,6 +99,7 @@ class AuditResult(BaseModel):
     retracted: list[str]
     summary: AuditSummary
     failed: dict[str, str] = {}
+    retention: RetentionResult | None = None
 
     @property
     def judge(self) -> JudgeRun | None:
@@ -186,8 +193,20 @@ def _format_scope(settings: Settings, source: Path) -> FormatScope:
     return resolve_scope(settings, refs)
 
 
+def carried_findings(source: Path, findings: Path) -> pa.Table:
+    """Earlier PII and secret findings a re-audit keeps: the batch's text was redacted since, so
+    their values are placeholders now and no scan can find them again (empty otherwise)."""
+    schema = arrow_schema(FINDINGS)
+    if redacted_before(source) is None or not findings.is_file():
+        return schema.empty_table()
+    old = pq.read_table(findings)
+    keep = pc.is_in(old.column("detector"), pa.array(REDACTED_DETECTORS))
+    return old.filter(keep).select(schema.names).cast(schema)
+
+
 def audit_batch(settings: Settings, batch_id: str, chunk_rows: int = CHUNK_ROWS) -> BatchAudit:
-    """Scan one batch file slice by slice; replace its findings and ledger files."""
+    """Scan one batch file slice by slice; replace its findings and ledger files (a redacted
+    batch keeps its earlier PII and secret findings: see `carried_findings`)."""
     lake = settings.lake_dir
     ensure_lake(lake, all_schemas())
     source = table_dir(lake, "llm_calls") / f"{batch_id}.parquet"
@@ -204,13 +223,15 @@ def audit_batch(settings: Settings, batch_id: str, chunk_rows: int = CHUNK_ROWS)
         band = judge.band(threshold)
     uncertain: list[UncertainItem] = []
     uncertain_total = offset = 0
-    writer = BatchWriter(
-        table_dir(lake, "findings") / f"{batch_id}.parquet", arrow_schema(FINDINGS)
-    )
-    seen: set[str] = set()
-    severities: Counter[str] = Counter()
+    target = table_dir(lake, "findings") / f"{batch_id}.parquet"
+    carried = carried_findings(source, target)
+    writer = BatchWriter(target, arrow_schema(FINDINGS))
+    seen: set[str] = set(carried.column("finding_id").to_pylist())
+    severities: Counter[str] = Counter(carried.column("severity").to_pylist())
     calls, first, last = 0, None, None
     try:
+        if carried.num_rows:
+            writer.write(carried)
         for batch in iter_slices(source, chunk_rows):
             calls += batch.num_rows
             bounds = pc.min_max(batch.column("started_at")).as_py()
@@ -299,9 +320,11 @@ def run_audit(
     if settings.guardrail_judge.enabled and audited:
         judge = judge_uncertain(settings, audited)
         write_judge_findings(settings, judge)
+    summary = summarise_run(settings, [a.batch_id for a in audited], judge)
     return AuditResult(
         audited=audited,
         already_audited=selection.already_audited,
         retracted=retracted,
-        summary=summarise_run(settings, [a.batch_id for a in audited], judge),
+        summary=summary,
+        retention=apply_retention(settings),  # after the scan and judge: they read raw text
     )

@@ -37,7 +37,7 @@ FINDING_COLUMNS = tuple(c.name for c in FINDINGS)
 TRIGGER_CHARS = 160
 _SENTENCE = r"[^.!?\n]+[.!?]*"
 # Second mask over every excerpt, for values a detector missed or rejected (defence in depth):
-# e-mail-like strings, long tokens (keys, ids), mixed letter+digit tokens, runs of 7+ digits.
+# e-mail-like strings, long tokens (keys, ids), mixed letter+digit tokens, runs of 6+ digits.
 _RESIDUAL: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[\w.%+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[A-Za-z]{2,}"), "[EMAIL]"),
     (re.compile(r"(?<![\w\[])[A-Za-z0-9_\-+/=]{20,}"), "[TOKEN]"),
@@ -45,7 +45,7 @@ _RESIDUAL: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"(?<![\w\[])(?=[\w\-]*\d)(?=[\w\-]*[A-Za-z])[A-Za-z0-9_\-]{16,}"),
         "[TOKEN]",
     ),
-    (re.compile(r"\+?\d(?:[ ().\-/]{0,2}\d){6,}"), "[NUMBER]"),
+    (re.compile(r"\+?\d(?:[ ().\-/]{0,2}\d){5,}"), "[NUMBER]"),
 )
 
 
@@ -68,6 +68,15 @@ def residual_mask(text: str) -> str:
     for pattern, token in _RESIDUAL:
         text = pattern.sub(token, text)
     return text
+
+
+def mask_excerpts(excerpts: list[str | None]) -> pl.Series:
+    """Excerpts masked twice more: every PII and secret span the detectors see in the excerpt
+    itself (a neighbour's value, one the finding's own scan did not mask), then `residual_mask`."""
+    from llmops.guardrails.spans import scrub_texts
+
+    masked, _ = scrub_texts(pl.Series([e or "" for e in excerpts], dtype=pl.Utf8))
+    return pl.Series([residual_mask(e) for e in masked.to_list()], dtype=pl.Utf8)
 
 
 def _clip(text: str, width: int = TRIGGER_CHARS) -> str:
@@ -152,7 +161,7 @@ def scan_slice(
         call_id=df["call_id"].gather(rows),
         started_at=df["started_at"].gather(rows),
         source_line=df["source_line"].gather(rows),
-        excerpt=pl.Series([residual_mask(e or "") for e in excerpts], dtype=pl.Utf8),
+        excerpt=mask_excerpts(excerpts),
         batch_id=pl.lit(batch_id),
         detected_at=pl.lit(detected_at).cast(pl.Datetime("us", "UTC")),
     ).rename({"start": "span_start", "end": "span_end"})

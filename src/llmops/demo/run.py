@@ -145,12 +145,20 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
                 f"--backend-store-uri {settings.mlflow_uri}"
             )
 
+    from llmops.privacy.at_rest import find_at_rest
+    from llmops.privacy.retention import apply_retention
+
+    with console.status("text retention and the at-rest check ..."):
+        apply_retention(settings)  # feedback given after the audit (audited calls: redacted)
+        at_rest = find_at_rest(settings.home, manifest.planted_values, [settings.inbox_dir])
+
     from llmops.lake.warehouse import build_warehouse
 
     build_warehouse(settings.warehouse_path, settings.lake_dir)
     _print_costs(console, result)
     _print_quality(console, settings)
     _print_audit(console, audit)
+    _print_at_rest(console, settings, at_rest, len(manifest.planted_values))
     _print_eval(console, evaluation)
     _print_flywheel(console, flywheel)
     console.print()
@@ -292,6 +300,29 @@ def _print_audit(console: Console, audit) -> None:
         f"{s.findings:,} findings in {s.calls_with_findings:,} of {s.calls:,} calls; "
         f"{len(s.alerts)} guardrail alert(s) sent as llmops.guardrail.alert events"
     )
+
+
+def _print_at_rest(console: Console, settings: Settings, at_rest, planted: int) -> None:
+    """Whether any planted PII or secret value is left in the home's Parquet files, decoded."""
+    from llmops.core.settings.audit import retention_label
+
+    where = ", ".join(sorted({f for f, _ in at_rest.hits})[:5])
+    console.print(
+        f"At rest (text_retention: {retention_label(settings.text_retention)}): "
+        f"{at_rest.files:,} Parquet files of llmops under {settings.home} decoded "
+        f"({at_rest.strings:,} strings): "
+        + (
+            f"none of the traffic's {planted:,} planted PII and secret values is left."
+            if not at_rest.hits
+            else f"{len(at_rest.hits):,} planted value(s) still raw, in {where}."
+        )
+    )
+    if at_rest.input_files:
+        console.print(
+            f"  The simulated application's own log files in {settings.inbox_dir} "
+            f"({at_rest.input_files:,} Parquet) hold them as written: llmops reads its inputs "
+            "and never rewrites them (docs/privacy.md)."
+        )
 
 
 def _print_costs(console: Console, result) -> None:

@@ -115,13 +115,16 @@ def _recompute(settings: Settings, batches: list[str], rollups: bool) -> list[st
 def find_plan(
     settings: Settings, kind: Kind, given: str
 ) -> tuple[ErasurePlan | None, list[Target]]:
-    """The plan of the first reading of `given` with rows in the lake, and every reading."""
+    """The plan of the reading of `given` with the most rows in the lake (ties: the likelier
+    reading), and every reading.
+
+    A hashed id given as such also matches, read as a raw id, the quarantined records whose user
+    ids text retention hashed: the hashed reading, which finds those and the calls, wins.
+    """
     targets = readings(kind, given, settings.user_key)
-    for target in targets:
-        plan = build_plan(settings.lake_dir, target)
-        if plan.rows:
-            return plan, targets
-    return None, targets
+    plans = [build_plan(settings.lake_dir, target) for target in targets]
+    best = max(plans, key=lambda p: sum(p.tables.values()) if p.rows else -1)
+    return (best if best.rows else None), targets
 
 
 def _id_form(target: Target) -> Literal["raw", "hashed", "call"]:

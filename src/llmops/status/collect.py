@@ -28,6 +28,7 @@ def collect_status(
     import threading
 
     from llmops.collector.health import read_health
+    from llmops.core.settings.audit import retention_label
     from llmops.lake.warehouse import connect
     from llmops.status import prompts as sp
     from llmops.status import warehouse as sw
@@ -46,7 +47,9 @@ def collect_status(
         end = sw.data_end(con)
         spend = sw.spend(con, end, now)
         quality = sw.quality(con)
-        guardrails = sw.guardrails(con, end)
+        guardrails = sw.guardrails(con, end).model_copy(
+            update={"text_retention": retention_label(settings.text_retention)}
+        )
         version_runs = sw.version_runs(con)
         promotions = sw.promotions(con)
         collector = read_health(settings, con)

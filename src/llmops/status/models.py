@@ -145,6 +145,7 @@ class Guardrails(BaseModel):
     pii: list[LabelCount] = []
     detectors: list[DetectorTrend] = []
     missing: Missing | None = None
+    text_retention: str | None = None  # settings' text_retention: redact, keep_days: N, keep
 
 
 class PromptChange(BaseModel):

@@ -125,6 +125,12 @@ def _quality(console: Console, q: Quality) -> None:
         _verdict_block(console, v)
 
 
+_RETENTION = {
+    "redact": "redact (PII and secret spans replaced by placeholders after each audit)",
+    "keep": "keep (raw text kept for ever: text_retention in llmops.yaml)",
+}
+
+
 def _guardrails(console: Console, g: Guardrails) -> None:
     console.rule("[bold](c) Injection patterns and PII findings this week", align="left")
     if g.missing:
@@ -164,6 +170,8 @@ def _guardrails(console: Console, g: Guardrails) -> None:
             console.print(f"  ... {len(g.pii) - PII_ROWS} more label(s) in --json")
     else:
         console.print("  no PII or secret findings this week")
+    if g.text_retention:
+        console.print(f"  raw text at rest: {_RETENTION.get(g.text_retention, g.text_retention)}")
 
 
 def _prompts(console: Console, p: Prompts) -> None:

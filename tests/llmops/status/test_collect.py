@@ -163,6 +163,15 @@ def test_top_injection_patterns_and_pii_this_week_are_masked(populated: Populate
     text = status.model_dump_json()
     leaked = [v for v in populated.manifest.planted_values if v in text]
     assert not leaked
+    # and what the lake keeps of the raw text, as the settings say
+    from rich.console import Console
+
+    from llmops.status.render import render
+
+    assert g.text_retention == "redact"
+    console = Console(record=True, width=140)
+    render(console, status)
+    assert "raw text at rest: redact (PII and secret spans replaced" in console.export_text()
 
 
 def test_last_prompt_change_its_verdict_and_the_rollback_that_works(populated: Populated) -> None:

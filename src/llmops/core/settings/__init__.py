@@ -16,7 +16,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
-from llmops.core.settings.audit import GuardrailJudgeSettings
+from llmops.core.settings.audit import GuardrailJudgeSettings, TextRetention
 from llmops.core.settings.collector import CollectorSettings
 from llmops.core.settings.evals import EvalSettings
 from llmops.core.settings.feedback import FeedbackSettings
@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     guardrail_alerts: GuardrailAlertRules = Field(default_factory=GuardrailAlertRules)
     guardrail_judge: GuardrailJudgeSettings = Field(
         default_factory=GuardrailJudgeSettings, description="audit's optional LLM judge tier (off)"
+    )
+    text_retention: TextRetention = Field(
+        "redact",
+        description="raw call text at rest: redact (after the audit, PII and secrets replaced by "
+        "placeholders), {keep_days: N} (raw until N days old), keep (raw forever)",
     )
     evals: EvalSettings = Field(default_factory=EvalSettings)
     ingest_chunk_bytes: int = Field(64 * 1024 * 1024, description="JSONL read size per chunk")

@@ -1,6 +1,8 @@
-"""Settings of the guardrail audit's optional second tier: an LLM judge on uncertain items."""
+"""Settings of the guardrail audit: the optional LLM judge tier and how long raw text is kept."""
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -29,3 +31,17 @@ class GuardrailJudgeSettings(BaseModel):
     def band(self, threshold: float) -> tuple[float, float]:
         """[low, high) classifier scores sent to the judge, for the classifier's threshold."""
         return max(0.0, threshold - self.band_below), min(1.0 + 1e-9, threshold + self.band_above)
+
+
+class KeepDays(BaseModel):
+    """Raw text kept until the call is this many days old, then redacted by the next audit."""
+
+    keep_days: int = Field(ge=0, description="days a call's raw text is kept")
+
+
+TextRetention = Literal["redact", "keep"] | KeepDays
+
+
+def retention_label(policy: TextRetention) -> str:
+    """`redact`, `keep` or `keep_days: N`, as written in llmops.yaml."""
+    return f"keep_days: {policy.keep_days}" if isinstance(policy, KeepDays) else policy
