@@ -81,7 +81,7 @@ def retention_sentence(retention: RetentionResult | None) -> str:
     """What the lake keeps of the raw text, true for the policy in force."""
     if retention is None:
         return "Raw call text was not redacted by this run."
-    done = ", ".join(f"{n:,} {t}" for t, n in retention.rows.items()) or "nothing new"
+    done = ", ".join(f"{n:,} rows of {t}" for t, n in retention.rows.items()) or "nothing new"
     if retention.policy == "keep":
         return (
             "Text retention `keep`: the lake keeps raw call text (inputs, outputs, quarantined "

@@ -8,7 +8,7 @@ import polars as pl
 
 from llmops.core.paths import package_path
 
-LEXICON_VERSION = "toxicity-lexicon-v2"
+LEXICON_VERSION = "toxicity-lexicon-v3"
 TOXICITY_LABELS = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
 THRESHOLD = 0.5
 
@@ -58,7 +58,8 @@ def category_regexes() -> dict[str, str]:
     """Compiled-once regex per lexicon category."""
     lexicon = load_lexicon()
     return {
-        k: _stem_regex(lexicon[k]) for k in ("obscene", "insult", "threat", "identity", "severe")
+        k: _stem_regex(lexicon[k])
+        for k in ("obscene", "insult", "threat", "slur", "identity", "severe")
     }
 
 
@@ -70,10 +71,12 @@ def score_toxicity(texts: pl.Series) -> pl.DataFrame:
     counts = frame.select(
         "row", **{f"n_{k}": pl.col("text").str.count_matches(v) for k, v in rx.items()}
     )
-    abusive = pl.col("n_obscene") + pl.col("n_insult") + pl.col("n_threat")
-    # Identity words alone are not hate; they count when the text is also abusive.
-    identity_hate = (pl.col("n_identity") > 0) & (abusive > 0)
-    hits = abusive + pl.when(identity_hate).then(pl.col("n_identity")).otherwise(0)
+    # A slur is abusive and hateful by itself; neutral identity words (gay, muslim, immigrants)
+    # are not, and count only when the text is also abusive.
+    abusive = pl.col("n_obscene") + pl.col("n_insult") + pl.col("n_threat") + pl.col("n_slur")
+    identity_in_abuse = (pl.col("n_identity") > 0) & (abusive > 0)
+    identity_hate = (pl.col("n_slur") > 0) | identity_in_abuse
+    hits = abusive + pl.when(identity_in_abuse).then(pl.col("n_identity")).otherwise(0)
     score = pl.when(hits == 0).then(0.0).otherwise(1.0 - 0.5 ** hits.cast(pl.Float64))
     return counts.with_columns(score=score).with_columns(
         toxic=pl.col("score") >= THRESHOLD,

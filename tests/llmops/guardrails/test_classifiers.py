@@ -116,6 +116,15 @@ def test_toxicity_lexicon() -> None:
     assert score_toxicity(pl.Series(["I will kill you"]))["threat"].to_list() == [True]
 
 
+def test_a_slur_alone_is_hate_and_an_identity_word_alone_is_not() -> None:
+    texts = pl.Series(
+        ["shut it, retard", "gay and muslim employees get the same leave", "stupid immigrants"]
+    )
+    out = score_toxicity(texts)
+    assert out["toxic"].to_list() == [True, False, True]
+    assert out["identity_hate"].to_list() == [True, False, True]
+
+
 @pytest.mark.parametrize(
     ("output", "leaks"),
     [
