@@ -218,6 +218,12 @@ def injection_stages(texts: pl.Series) -> dict[str, Any]:
     pf = model.full.predict_proba(uniq.gather(hard).to_list())[:, 1] if hard.size else p[:0]
     out["full_s"] = time.perf_counter() - t0
     band = hard[pf >= model.params.embed_band] if model.embed is not None else hard[:0]
+    # texts the n-gram score alone flags skip the encoder (InjectionModel._blend_band)
+    settled = (1 - model.params.embed_weight) * pf[pf >= model.params.embed_band] >= (
+        model.params.threshold
+    )
+    out["settled_texts"] = int(settled.sum())
+    band = band[~settled]
     out["encoder_texts"] = int(band.size)
     t0 = time.perf_counter()
     default_encoder().encode(uniq.gather(band).to_list())
@@ -256,6 +262,7 @@ def real_mix(repeat: int, seed: int) -> pl.DataFrame:
         "[guardrail-throughput] injection stages on the real inputs: "
         f"{stages['distinct']:,} distinct texts, screen {stages['screen_s']:.2f} s, "
         f"full model {stages['full_texts']:,} texts {stages['full_s']:.2f} s, "
+        f"{stages['settled_texts']:,} settled by it, "
         f"encoder {stages['encoder_texts']:,} texts {stages['encoder_s']:.2f} s",
         flush=True,
     )

@@ -215,6 +215,89 @@ NEGATIVE_TEMPLATES = (
 )
 
 
+# Local numbers written without an area code (6-8 digits: "555 0134", "24 681357", "61 04 87")
+# in the contexts that carry them: a contact verb before "at"/"on", the end of a signature, the
+# line after a name. {local} is a gold phone slot like {phone}.
+LOCAL_TEMPLATES = (
+    "The front desk is not picking up at {local}, can you check the line?",
+    "Nobody answered at {local} when I called this morning.",
+    "You can reach me at {local} after five.",
+    "Try me on {local} tonight, I will be home.",
+    "Get hold of me on {local} if the courier is late.",
+    "Ring us on {local} to book a table.",
+    "I'm available at {local} most afternoons.",
+    "text me at {local} when you get there",
+    "Thanks,\n{name}\n{local}",
+    "Best regards,\n{name}\n{company}\n{local}",
+    "Cheers\n{first}\n{local}\n",
+    "Kind regards,\n\n{name}\n{job}\n{local}",
+    "{name}\n{local}",
+    "See you Monday.\n\n{name}\n{local}\n{email}",
+    "Phone: {local}",
+    "My home number is {local}, the mobile is {phone}.",
+    "Leave a message on {local} and I'll call back.",
+    "Sincerely,\n{name}\nTel {local}",
+    "Please call the clinic on {local} to confirm.",
+    "The landline ({local}) is only answered in the morning.",
+)
+
+# Hard negatives of the same shapes: identifiers, times, amounts, dates and versions at the same
+# places (after "at"/"on", in a signature, after a name line).
+LOCAL_NEGATIVE_TEMPLATES = (
+    "Your order {local_neg} has shipped and arrives at {time}.",
+    "Please quote ref {six} in any reply.",
+    "Thanks,\n{name}\nOrder {local_neg}",
+    "Best regards,\n{name}\nInvoice {six}",
+    "Meet me at {time} on {date}.",
+    "The meeting moved to {time}; I'm available at {time} too.",
+    "Cheers,\n{name}\nTotal due: {amount_sp} EUR",
+    "Kind regards,\n{name}\nv{version}",
+    "Regards,\n{name}\n{date_dmy}",
+    "The answer is at page {int3} of the {year} report.",
+    "Ticket {six} was answered at {time} by {name}.",
+    "Reach the summit at {thousands_sp} m by noon.",
+    "Call me about case {local_neg} on {date}.",
+    "Room {int3}, floor {int1}; see you on {date_dmy}.",
+    "Thanks,\n{name}\nEmployee ID {six}",
+    "We were on {thousands_sp} users at {time} yesterday.",
+    "Best,\n{name}\nSort code {sortcode}",
+    "Score at half time: {int2} {int2b}",
+    "Sincerely,\n{name}\nPO {local_neg}",
+    "Build {local_neg} passed at {time}.",
+)
+
+# Written with the templates above and not scored until the rules for them were final.
+LOCAL_CHECK_TEMPLATES = (
+    "Been trying you at {local} all day, no answer.",
+    "She is reachable on {local} until Friday.",
+    "Warm regards\n{name}\n{city}\n{local}",
+    "{name} | {company}\n{local}",
+    "Message me on {local} once the parcel is in.",
+    "If the shop is closed, try them at {local}.",
+    "Yours,\n{first}\n\n{local}",
+    "His direct line is {local}.",
+)
+
+LOCAL_CHECK_NEGATIVE_TEMPLATES = (
+    "Order no. {local_neg} is on its way.",
+    "Thanks,\n{name}\nCase {six}",
+    "Doors open at {time}, tickets {amount}.",
+    "Best,\n{name}\nPIN {six}",
+    "Reference {local_neg} was closed on {date_dmy}.",
+    "The vote ended at {thousands_sp} to {thousands_sp}.",
+)
+
+
+def _local_number(rng: random.Random) -> str:
+    """A local number without an area code, in the groupings people write (6-8 digits)."""
+    d = lambda n: _digits(rng, n)  # noqa: E731
+    shape = rng.choice(
+        ("3 4", "3-4", "2 6", "4 4", "2 2 2 2", "2 2 2", "3 3", "4 3", "2-2-2", "3 2 2")
+    )
+    sep = "-" if "-" in shape else " "
+    return sep.join(d(int(n)) for n in re.split(r"[ \-]", shape))
+
+
 @dataclass(frozen=True)
 class Item:
     """One generated text with its gold phone spans."""
@@ -222,7 +305,7 @@ class Item:
     text: str
     locale: str
     template: int
-    kind: str  # "fit" | "check" | "negative-fit" | "negative-check"
+    kind: str  # "fit" | "check" | "local" | "local-check", or one of them after "negative-"
     spans: tuple[tuple[int, int], ...]
 
 
@@ -307,7 +390,7 @@ def _render(template: str, values: dict[str, str]) -> tuple[str, tuple[tuple[int
         value = values[m.group(1)]
         start = sum(len(x) for x in out)
         out.append(value)
-        if m.group(1).startswith("phone"):
+        if m.group(1).startswith("phone") or m.group(1) == "local":
             spans.append((start, start + len(value)))
         pos = m.end()
     out.append(template[pos:])
@@ -315,7 +398,13 @@ def _render(template: str, values: dict[str, str]) -> tuple[str, tuple[tuple[int
     return text, tuple(spans)
 
 
-def build_devset(per_locale: int = 80, negatives: int = 1650, seed: int = SEED) -> list[Item]:
+def build_devset(
+    per_locale: int = 80,
+    negatives: int = 1650,
+    seed: int = SEED,
+    local_per_template: int = 40,
+    local_check: bool = False,
+) -> list[Item]:
     """Seeded positives for every locale (templates cycled) plus locale-mixed negatives."""
     rng = random.Random(seed)
     items: list[Item] = []
@@ -335,6 +424,43 @@ def build_devset(per_locale: int = 80, negatives: int = 1650, seed: int = SEED) 
         t = k % len(NEGATIVES)
         text, _ = _render(NEGATIVES[t], _fillers(fakers[locale], rng))
         items.append(Item(text, locale, t, "negative-" + _group(t, NEGATIVE_TEMPLATES), ()))
+    # Its own random stream, so the sets above stay what they were before it was added.
+    items += _local_items(fakers, random.Random(seed + 1), local_per_template, local_check)
+    return items
+
+
+def _local_items(fakers: dict[str, Faker], rng: random.Random, per: int, check: bool) -> list[Item]:
+    """Local-number positives and same-shape negatives, locales cycled, per template."""
+    groups = [
+        ("local", LOCAL_TEMPLATES, True),
+        ("negative-local", LOCAL_NEGATIVE_TEMPLATES, False),
+    ]
+    if check:
+        groups += [
+            ("local-check", LOCAL_CHECK_TEMPLATES, True),
+            ("negative-local-check", LOCAL_CHECK_NEGATIVE_TEMPLATES, False),
+        ]
+    items: list[Item] = []
+    k = 0
+    for g, (kind, templates, positive) in enumerate(groups):
+        for t, template in enumerate(templates):
+            for _ in range(per):
+                locale = LOCALES[k % len(LOCALES)]
+                k += 1
+                fake = fakers[locale]
+                values = _fillers(fake, rng)
+                d = lambda n: _digits(rng, n)  # noqa: E731
+                values |= {
+                    "phone": fake.phone_number(),
+                    "first": fake.first_name(),
+                    "local": _local_number(rng),
+                    "local_neg": _local_number(rng),
+                    "six": rng.choice(
+                        (f"{d(2)} {d(2)} {d(2)}", f"{d(3)} {d(3)}", f"{d(2)}-{d(2)}")
+                    ),
+                }
+                text, spans = _render(template, values)
+                items.append(Item(text, locale, 1000 + 100 * g + t, kind, spans * positive))
     return items
 
 
@@ -414,11 +540,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-locale", type=int, default=80)
     parser.add_argument("--negatives", type=int, default=1650)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--local-per-template", type=int, default=40)
+    parser.add_argument(
+        "--local-check", action="store_true", help="also the held-back local-number templates"
+    )
     parser.add_argument("--show-errors", type=int, nargs="?", const=60, default=0, metavar="N")
     parser.add_argument("--by-template", action="store_true", help="also P/R per template")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    items = build_devset(args.per_locale, args.negatives, args.seed)
+    items = build_devset(
+        args.per_locale, args.negatives, args.seed, args.local_per_template, args.local_check
+    )
     t1 = time.perf_counter()
     pred, gold = score(items)
     t2 = time.perf_counter()
@@ -432,7 +564,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.by_template:
         print(_table(pos, gold, "template"))
     print(_table(pred, gold, "kind"))
-    for kind in ("negative-fit", "negative-check"):
+    for kind in ("negative-fit", "negative-check", "negative-local", "negative-local-check"):
         n_texts = sum(x.kind == kind for x in items)
         n_fp = pred.filter(pl.col("kind") == kind).height
         print(f"{kind}: {n_fp} phone predictions on {n_texts} texts that hold no phone")

@@ -145,12 +145,21 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
                 f"--backend-store-uri {settings.mlflow_uri}"
             )
 
+    from llmops.audit.run import run_audit
     from llmops.privacy.at_rest import find_at_rest
     from llmops.privacy.retention import apply_retention
 
-    with console.status("text retention and the at-rest check ..."):
-        apply_retention(settings)  # feedback given after the audit (audited calls: redacted)
+    with console.status("auditing the calls ingested since, then the at-rest check ..."):
+        # the flywheel's follow-up calls and the live collector's batch came after the audit
+        # flow: audit them as the hourly deployment would (which also redacts them), and
+        # redact the feedback given meanwhile
+        late = run_audit(settings)
+        apply_retention(settings)
         at_rest = find_at_rest(settings.home, manifest.planted_values, [settings.inbox_dir])
+    console.print(
+        f"audited {len(late.audited)} batch(es) ingested after the audit flow "
+        f"({late.summary.calls:,} calls, {late.summary.findings:,} findings)"
+    )
 
     from llmops.lake.warehouse import build_warehouse
 

@@ -146,6 +146,8 @@ class InjectionModel:
     params: InjectionParams
     embed: Any = None
     encoder: Any = None  # None: default_encoder(); training passes a caching one
+    # skip the encoder where the n-gram score alone already flags the text (see _blend_band)
+    settle_without_encoder: bool = True
 
     @classmethod
     def fit(
@@ -215,8 +217,17 @@ class InjectionModel:
         return out
 
     def _blend_band(self, texts: pl.Series, hard: np.ndarray, out: np.ndarray) -> None:
-        """Encoder stage, in place: only texts whose whole-text score is in the band are encoded."""
+        """Encoder stage, in place: only texts whose whole-text score is in the band are encoded.
+
+        The blend is (1 - w) * score + w * encoder score, with the encoder score in [0, 1]: where
+        (1 - w) * score alone reaches the threshold the text is flagged whatever the encoder
+        says, so it is not encoded and keeps its n-gram score (same verdict, a fraction of the
+        time: on real text most of the band is such clear injections).
+        """
         band = hard[out[hard] >= self.params.embed_band]
+        if self.settle_without_encoder:
+            floor = (1 - self.params.embed_weight) * out[band]
+            band = band[floor < self.params.threshold]
         if band.size == 0:
             return
         vectors = (self.encoder or default_encoder()).encode(texts.gather(band).to_list())

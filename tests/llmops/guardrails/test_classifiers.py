@@ -67,6 +67,20 @@ def test_sentence_encoder_is_multilingual_and_deterministic() -> None:
     np.testing.assert_allclose(again, vectors[[0, 0]], atol=1e-5)
 
 
+def test_texts_settled_without_the_encoder_get_the_same_verdict() -> None:
+    import dataclasses
+
+    model = load_model()
+    texts = pl.Series(INJECTIONS + BENIGN + _traffic_user_texts())
+    always = dataclasses.replace(model, settle_without_encoder=False)
+    fast, full = model.predict_proba(texts), always.predict_proba(texts)
+    t, w = model.params.threshold, model.params.embed_weight
+    np.testing.assert_array_equal(fast >= t, full >= t)
+    settled = ~np.isclose(fast, full, rtol=0, atol=1e-5)  # the encoder's batch noise is ~1e-7
+    assert settled.any()  # some texts skipped the encoder, and only clear injections did
+    assert ((1 - w) * fast[settled] >= t).all() and (full[settled] >= t).all()
+
+
 def test_encoder_stage_only_changes_texts_in_its_band() -> None:
     model = load_model()
     assert model.embed is not None and model.params.embed_c > 0
@@ -78,7 +92,9 @@ def test_encoder_stage_only_changes_texts_in_its_band() -> None:
     blended = before >= max(model.params.embed_band, model.params.cascade_threshold)
     assert below.any() and blended.any()
     np.testing.assert_array_equal(after[below], before[below])
-    assert (after[blended] != before[blended]).all()
+    # ... and of those, the ones the n-gram score alone does not settle (see the next test)
+    unsettled = blended & ((1 - model.params.embed_weight) * before < model.params.threshold)
+    assert unsettled.any() and (after[unsettled] != before[unsettled]).all()
 
 
 def _traffic_user_texts() -> list[str]:
