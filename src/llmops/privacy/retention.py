@@ -172,17 +172,6 @@ def redact_tables(
     return [(d, int(c.sum())) for d, c in zip(out, changed, strict=True)]
 
 
-def redact_table(
-    data: pa.Table,
-    table: str,
-    before: datetime,
-    user_key: bytes | None = None,
-    written_at: datetime | None = None,
-) -> tuple[pa.Table, int]:
-    """`data` with its due free text redacted, and the rows changed (see `redact_tables`)."""
-    return redact_tables([data], table, before, user_key, [written_at])[0]
-
-
 def redacted_before(path: Path) -> datetime | None:
     """The cut-off the file was last redacted at (its Parquet metadata), if any."""
     meta = pq.read_schema(path).metadata or {}
@@ -224,13 +213,6 @@ def redact_files(
         write_durably(path, new.cast(data.schema).replace_schema_metadata(meta))
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     return [rows for _, rows in redacted]
-
-
-def redact_file(path: Path, table: str, before: datetime, user_key: bytes | None) -> int:
-    """Rewrite one lake file with its due text redacted, unless already done; rows changed."""
-    if not needs_redaction(path, table, before):
-        return 0
-    return redact_files([path], table, before, user_key)[0]
 
 
 def _groups(paths: list[Path]) -> Iterator[list[Path]]:
