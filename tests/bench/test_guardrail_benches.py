@@ -39,7 +39,7 @@ def test_throughput_real_mix_and_its_phases_run() -> None:
     assert df.height > 3000 and df["input_text"].null_count() == 0
     small = df.head(40)
     row = gt.time_scan("whole scan", small, None)
-    assert row["texts_per_s"] > 0 and row["findings"] >= 0
+    assert row["texts_per_s"] > 0
     stages = gt.injection_stages(small["input_text"])
     assert stages["distinct"] > 0
     assert stages["encoder_texts"] + stages["settled_texts"] <= stages["full_texts"]

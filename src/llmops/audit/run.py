@@ -40,7 +40,15 @@ from llmops.audit.scan import (
 from llmops.audit.summary import ALERT_EVENT, AuditSummary, GuardrailAlert, summarise
 from llmops.core.settings import Settings
 from llmops.lake.arrow import all_schemas, arrow_schema
-from llmops.lake.files import EMPTY_FILE, BatchWriter, ensure_lake, table_dir, write_table
+from llmops.lake.files import (
+    EMPTY_FILE,
+    BatchWriter,
+    batch_files,
+    ensure_lake,
+    is_audited,
+    table_dir,
+    write_table,
+)
 from llmops.lake.schema import AUDITS, FINDINGS
 from llmops.privacy.retention import (
     REDACTED_DETECTORS,
@@ -119,12 +127,6 @@ def parse_since(value: str | datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def batch_files(lake: Path) -> dict[str, Path]:
-    """Every llm_calls batch file, by batch id."""
-    folder = table_dir(lake, "llm_calls")
-    return {p.stem: p for p in sorted(folder.glob("*.parquet")) if p.name != EMPTY_FILE}
-
-
 def last_call_at(path: Path) -> datetime | None:
     """Latest started_at of a batch, from the Parquet statistics (reads the column if absent)."""
     meta = pq.ParquetFile(path).metadata
@@ -136,16 +138,6 @@ def last_call_at(path: Path) -> datetime | None:
             return pc.max(pq.read_table(path, columns=["started_at"])["started_at"]).as_py()
         latest = stats.max if latest is None else max(latest, stats.max)
     return latest
-
-
-def _ledger(lake: Path, batch_id: str) -> Path:
-    return table_dir(lake, "audits") / f"{batch_id}.parquet"
-
-
-def _is_audited(lake: Path, batch_id: str, calls: Path) -> bool:
-    """Audited, and not re-ingested since (the ledger is newer than the calls file)."""
-    ledger = _ledger(lake, batch_id)
-    return ledger.exists() and ledger.stat().st_mtime_ns >= calls.stat().st_mtime_ns
 
 
 def select_batches(
@@ -167,7 +159,7 @@ def select_batches(
     if since is not None:
         cutoff = parse_since(since)
         chosen = [b for b in chosen if (t := last_call_at(files[b])) is not None and t >= cutoff]
-    pending = [b for b in chosen if reaudit or not _is_audited(lake, b, files[b])]
+    pending = [b for b in chosen if reaudit or not is_audited(lake, b, files[b])]
     return BatchSelection(pending=pending, already_audited=len(chosen) - len(pending))
 
 

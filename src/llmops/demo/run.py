@@ -147,14 +147,12 @@ def run_demo(days: int = 30, calls_per_day: int = 2000) -> None:
 
     from llmops.audit.run import run_audit
     from llmops.privacy.at_rest import find_at_rest
-    from llmops.privacy.retention import apply_retention
 
     with console.status("auditing the calls ingested since, then the at-rest check ..."):
         # the flywheel's follow-up calls and the live collector's batch came after the audit
-        # flow: audit them as the hourly deployment would (which also redacts them), and
-        # redact the feedback given meanwhile
+        # flow: audit them as the hourly deployment would; its text retention also redacts
+        # the feedback given meanwhile
         late = run_audit(settings)
-        apply_retention(settings)
         at_rest = find_at_rest(settings.home, manifest.planted_values, [settings.inbox_dir])
     console.print(
         f"audited {len(late.audited)} batch(es) ingested after the audit flow "

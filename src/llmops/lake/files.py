@@ -105,3 +105,15 @@ def drop_batches(lake: Path, batch_ids: list[str]) -> int:
                 path.unlink()
                 removed += 1
     return removed
+
+
+def batch_files(lake: Path) -> dict[str, Path]:
+    """Every llm_calls batch file, by batch id."""
+    folder = table_dir(lake, "llm_calls")
+    return {p.stem: p for p in sorted(folder.glob("*.parquet")) if p.name != EMPTY_FILE}
+
+
+def is_audited(lake: Path, batch_id: str, calls: Path) -> bool:
+    """Audited, and not re-ingested since (the audit ledger is newer than the calls file)."""
+    ledger = table_dir(lake, "audits") / f"{batch_id}.parquet"
+    return ledger.exists() and ledger.stat().st_mtime_ns >= calls.stat().st_mtime_ns

@@ -23,8 +23,9 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, Field
 
 from llmops.core.settings import Settings
-from llmops.core.settings.audit import KeepDays, TextRetention
-from llmops.lake.files import table_dir
+from llmops.core.settings.audit import KeepDays, TextRetention, retention_label
+from llmops.lake.files import batch_files, is_audited
+from llmops.privacy.plan import lake_files
 from llmops.privacy.rewrite import write_durably
 from llmops.privacy.target import USER_HASH, user_hash
 
@@ -118,23 +119,22 @@ def hash_user_ids(raw: str | None, key: bytes) -> str | None:
 GROUP_ROWS = 100_000  # rows redacted together: one scrub over many files pays its fixed cost once
 
 
-def _due(data: pa.Table, table: str, before: datetime, written_at: datetime | None) -> pl.Series:
+def _due(data: pa.Table, table: str, before: datetime, written_at: datetime) -> pl.Series:
     """Which rows are dated before `before` (a table without a date column: by `written_at`)."""
     _, date_col = TEXT_COLUMNS[table]
     if date_col is not None and date_col in data.column_names:
         dates = data.column(date_col)
         due_arrow = pc.fill_null(pc.less(dates, pa.scalar(before, dates.type)), True)
         return pl.Series(due_arrow.combine_chunks()).cast(pl.Boolean)
-    all_due = written_at is None or written_at < before
-    return pl.Series([all_due] * data.num_rows, dtype=pl.Boolean)
+    return pl.Series([written_at < before] * data.num_rows, dtype=pl.Boolean)
 
 
 def redact_tables(
     datas: list[pa.Table],
     table: str,
     before: datetime,
-    user_key: bytes | None = None,
-    written_at: list[datetime | None] | None = None,
+    user_key: bytes | None,
+    written_at: list[datetime],
 ) -> list[tuple[pa.Table, int]]:
     """Each of `datas` with its due free text redacted, and its rows changed (one scrub for all).
 
@@ -144,8 +144,7 @@ def redact_tables(
     from llmops.guardrails.spans import scrub_texts
 
     columns, _ = TEXT_COLUMNS[table]
-    stamps = written_at or [None] * len(datas)
-    dues = [_due(d, table, before, w) for d, w in zip(datas, stamps, strict=True)]
+    dues = [_due(d, table, before, w) for d, w in zip(datas, written_at, strict=True)]
     pieces: list[tuple[int, str, pl.Series, pl.Series]] = []  # table, column, old, text to scrub
     for i, data in enumerate(datas):
         for name in columns:
@@ -172,26 +171,32 @@ def redact_tables(
     return [(d, int(c.sum())) for d, c in zip(out, changed, strict=True)]
 
 
-def redacted_before(path: Path) -> datetime | None:
-    """The cut-off the file was last redacted at (its Parquet metadata), if any."""
-    meta = pq.read_schema(path).metadata or {}
-    mark = meta.get(MARK)
+def _mark(meta: dict[bytes, bytes] | None) -> datetime | None:
+    mark = (meta or {}).get(MARK)
     return datetime.fromisoformat(mark.decode()) if mark else None
 
 
-def needs_redaction(path: Path, table: str, before: datetime) -> bool:
-    """Whether the file has rows and is not already redacted up to a cut-off covering them."""
-    if pq.ParquetFile(path).metadata.num_rows == 0:
-        return False
-    mark = redacted_before(path)
+def redacted_before(path: Path) -> datetime | None:
+    """The cut-off the file was last redacted at (its Parquet metadata), if any."""
+    return _mark(pq.read_schema(path).metadata)
+
+
+def pending_rows(path: Path, table: str, before: datetime) -> int:
+    """Rows of the file when it needs redacting up to `before`, else 0 (one footer read; the
+    date column is read only for a file redacted before at an earlier cut-off)."""
+    footer = pq.read_metadata(path)
+    mark = _mark(footer.metadata)
+    if footer.num_rows == 0 or (mark is not None and mark >= before):
+        return 0
     if mark is None:
-        return True
+        return footer.num_rows
     _, date_col = TEXT_COLUMNS[table]
     if date_col is None:
         newest = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     else:
         newest = pc.max(pq.read_table(path, columns=[date_col]).column(date_col)).as_py()
-    return not (mark >= before or newest is None or newest < mark)
+    # every row was already older than the last cut-off: all redacted then
+    return 0 if newest is None or newest < mark else footer.num_rows
 
 
 def redact_files(
@@ -205,7 +210,7 @@ def redact_files(
     """
     stats = [p.stat() for p in paths]
     datas = [pq.read_table(p) for p in paths]
-    stamps: list[datetime | None] = [datetime.fromtimestamp(st.st_mtime, UTC) for st in stats]
+    stamps = [datetime.fromtimestamp(st.st_mtime, UTC) for st in stats]
     redacted = redact_tables(datas, table, before, user_key, stamps)
     for path, stat, data, (new, _) in zip(paths, stats, datas, redacted, strict=True):
         meta = dict(data.schema.metadata or {})
@@ -215,12 +220,11 @@ def redact_files(
     return [rows for _, rows in redacted]
 
 
-def _groups(paths: list[Path]) -> Iterator[list[Path]]:
-    """Consecutive groups of files of at most GROUP_ROWS rows (a bigger file alone)."""
+def _groups(todo: list[tuple[Path, int]]) -> Iterator[list[Path]]:
+    """Consecutive groups of (file, rows) of at most GROUP_ROWS rows (a bigger file alone)."""
     group: list[Path] = []
     rows = 0
-    for path in paths:
-        n = pq.ParquetFile(path).metadata.num_rows
+    for path, n in todo:
         if group and rows + n > GROUP_ROWS:
             yield group
             group, rows = [], 0
@@ -230,29 +234,9 @@ def _groups(paths: list[Path]) -> Iterator[list[Path]]:
         yield group
 
 
-def audited_batches(lake: Path) -> list[str]:
-    """llm_calls batches whose audit ledger is at least as new as the file (audited as it is)."""
-    out = []
-    for path in _files(lake, "llm_calls", None):
-        ledger = table_dir(lake, "audits") / path.name
-        if ledger.exists() and ledger.stat().st_mtime_ns >= path.stat().st_mtime_ns:
-            out.append(path.stem)
-    return out
-
-
-def _files(lake: Path, table: str, batch_ids: list[str] | None) -> Iterator[Path]:
-    for path in sorted(table_dir(lake, table).glob("*.parquet")):
-        if path.name.startswith("_"):
-            continue
-        if batch_ids is None or path.stem in batch_ids:
-            yield path
-
-
 def apply_retention(settings: Settings, now: datetime | None = None) -> RetentionResult:
     """Redact every audited llm_calls batch and every quarantine and feedback file, as
     `text_retention` says (files already redacted up to the cut-off are skipped)."""
-    from llmops.core.settings.audit import retention_label
-
     policy = settings.text_retention
     result = RetentionResult(policy=retention_label(policy))
     before = due_before(policy, now or datetime.now(UTC))
@@ -260,9 +244,12 @@ def apply_retention(settings: Settings, now: datetime | None = None) -> Retentio
         return result
     lake = settings.lake_dir
     for table in TEXT_COLUMNS:
-        batches = audited_batches(lake) if table == "llm_calls" else None
+        if table == "llm_calls":  # the audit reads raw text: only batches it has seen as they are
+            paths = [p for b, p in batch_files(lake).items() if is_audited(lake, b, p)]
+        else:
+            paths = lake_files(lake, table)
         key = settings.user_key if table in ("quarantine", "feedback_quarantine") else None
-        todo = [p for p in _files(lake, table, batches) if needs_redaction(p, table, before)]
+        todo = [(p, n) for p in paths if (n := pending_rows(p, table, before))]
         for group in _groups(todo):
             for rows in redact_files(group, table, before, key):
                 result.add(table, rows)

@@ -18,37 +18,16 @@ from llmops.audit.report import retention_sentence
 from llmops.audit.run import run_audit
 from llmops.core.settings import get_settings
 from llmops.lake.warehouse import connect
+from llmops.privacy.at_rest import file_strings, find_at_rest
 from llmops.privacy.retention import apply_retention, hash_user_ids
 from llmops.privacy.target import user_hash
 from tests.builders.audit import DemoLake, build_demo_lake
 from tests.builders.home import Populated, session_home
 
 
-def cells(value: object) -> list[str]:
-    """Every string inside a decoded cell (lists, structs and maps walked)."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        return [s for v in value.values() for s in cells(v)]
-    if isinstance(value, list | tuple):
-        return [s for v in value for s in cells(v)]
-    return []
-
-
 def decoded_strings(root: Path) -> dict[Path, list[str]]:
     """Per Parquet file under root: every string it holds, decoded (the files are compressed)."""
-    out = {}
-    for path in sorted(root.rglob("*.parquet")):
-        table = pq.read_table(path)
-        out[path] = [s for row in table.to_pylist() for s in cells(row)]
-        out[path] += [s for s in cells(json.loads(json.dumps(_meta(table))))]
-    return out
-
-
-def _meta(table: pa.Table) -> dict[str, str]:
-    return {
-        k.decode(): v.decode(errors="replace") for k, v in (table.schema.metadata or {}).items()
-    }
+    return {path: file_strings(path) for path in sorted(root.rglob("*.parquet"))}
 
 
 @pytest.fixture(scope="module")
@@ -185,14 +164,15 @@ def test_a_failed_rewrite_leaves_the_file_as_it_was(
 
 
 def test_find_at_rest_decodes_nested_cells_and_sets_inputs_apart(tmp_path: Path) -> None:
-    from llmops.privacy.at_rest import find_at_rest
-
     lake, drop = tmp_path / "lake", tmp_path / "drop"
     lake.mkdir()
     drop.mkdir()
     nested = pa.table({"a": [[{"k": "x jane@example.org y"}]], "n": [1]})
     pq.write_table(nested, lake / "t.parquet", compression="zstd")
+    meta = pa.table({"n": [1]}).replace_schema_metadata({"note": "call 555 0134 or a@b.org"})
+    pq.write_table(meta, lake / "m.parquet")
+    assert "call 555 0134 or a@b.org" in file_strings(lake / "m.parquet")  # metadata too
     pq.write_table(pa.table({"s": ["4111 1111 1111 1111"]}), drop / "logs.parquet")
     found = find_at_rest(tmp_path, ["jane@example.org", "4111 1111 1111 1111", "absent"], [drop])
-    assert found.hits == [("lake/t.parquet", "jane@example.org")] and found.files == 1
+    assert found.hits == [("lake/t.parquet", "jane@example.org")] and found.files == 2
     assert found.input_hits == [("drop/logs.parquet", "4111 1111 1111 1111")]
