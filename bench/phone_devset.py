@@ -506,6 +506,7 @@ def _table(pred: pl.DataFrame, gold: pl.DataFrame, by: str) -> pl.DataFrame:
     p = pred.group_by(by).agg(pred=pl.len(), tp=pl.col("tp").sum())
     g = gold.group_by(by).agg(gold=pl.len(), hit=pl.col("hit").sum())
     t = g.join(p, on=by, how="full", coalesce=True).fill_null(0).sort(by)
+    t = t.with_columns(pl.col(by).cast(pl.Utf8))
     total = pl.DataFrame(
         {
             by: ["all"],
@@ -515,7 +516,7 @@ def _table(pred: pl.DataFrame, gold: pl.DataFrame, by: str) -> pl.DataFrame:
             "tp": [int(pred["tp"].sum())],
         }
     )
-    t = pl.concat([t.with_columns(pl.col(by).cast(pl.Utf8)), total.cast(t.schema)], how="vertical")
+    t = pl.concat([t, total.cast(t.schema)], how="vertical")
     return t.with_columns(
         precision=(pl.col("tp") / pl.col("pred")).round(3),
         recall=(pl.col("hit") / pl.col("gold")).round(3),

@@ -81,8 +81,47 @@ PHONE_CONTEXT_WEAK = r"(?i)\b(?:" + _WEAK_PHONE_WORDS + r")" + _GAP
 PHONE_CONTEXT_LIST = (
     r"(?i)\b(?:" + _PHONE_WORDS + r"|numbers)\b[^\n]{0,40}\d\)?[ \t]?(?:,|;|/|\bor\b|&)[ \t]?$"
 )
+# A contact verb, then "at" or "on" right before the number: "nobody answered at", "not picking
+# up at", "try me on", "message her on", "leave a message on", "I'm available at". These verbs
+# say phone only with the preposition, so they are not phone words of their own.
+_CONTACT_VERBS = (
+    r"answer(?:s|ed|ing)?|pick(?:s|ed|ing)?\s+up|(?:try|tries|tried|trying)(?:\s+\w+)?"
+    r"|messag(?:e|es|ed|ing)(?:\s+\w+)?|(?:get|got|getting)\s+(?:hold\s+of|through\s+to)\s+\w+"
+    r"|(?:leave|left|leaving)\s+(?:a\s+|me\s+a\s+|us\s+a\s+)?(?:message|voicemail|note)"
+    r"|available|reachable|contactable|(?:be|get)\s+in\s+touch|catch\s+(?:me|us|him|her|them)"
+    r"|buzz\s+(?:me|us|him|her|them)|(?:speak|talk)\s+to\s+(?:me|us|him|her|them)"
+)
+PHONE_CONTACT_AT = (
+    r"(?i)\b(?:" + _CONTACT_VERBS + r")\b[^\d\n.;!?]{0,24}?\b(?:at|on)[ \t]*(?:\(\s*)?$"
+)
+# The number alone on a line of a signature: a closing line ("Best regards,", "Thanks", "Cheers")
+# and then up to four lines without digits (a name, a job title, a company, a blank line).
+_CLOSINGS = (
+    r"regards|wishes|thanks|thank\s+you|cheers|sincerely|yours(?:\s+\w+)?|best|greetings"
+    r"|take\s+care|talk\s+soon|ciao|gr(?:ü|ue)(?:ß|ss)e?|mfg|cordialement|salutations|saludos"
+    r"|atentamente|cordiali\s+saluti|distinti\s+saluti|saluti|groeten|met\s+vriendelijke\s+groet"
+    r"|hälsningar|mvh|hilsen|pozdrawiam|pozdrav\w*|s\s+pozdravem|üdvözlettel|saudações|abraços?"
+)
+SIGNATURE_LEFT = (
+    r"(?i)(?:^|\n)[ \t]*(?:(?:best|kind|warm|warmest|many|with|all\s+the)\s+)?(?:" + _CLOSINGS
+    + r")\b[^\n\d]{0,16}\n(?:[^\n\d]{0,64}\n){0,4}[ \t]*$"
+)
+# Or right under a name line that opens the text or a paragraph: two to four capitalised words
+# (particles such as "van", "del" between them, a title such as ", MBA" after them), or a name
+# in a script without letter case (CJK, Hangul, Hebrew, Thai), which may be a single word.
+_CASED_WORD = r"\p{Lu}[\p{L}\p{M}'.\-]*"
+_CASELESS_WORD = r"\p{Lo}[\p{Lo}\p{M}'.\-]*"
+_PARTICLE = r"(?:de|du|da|di|del|della|der|den|van|von|la|le|bin|binti|al|el|y|dos|das|ten|ter)"
+NAME_LINE_LEFT = (
+    r"(?:^|\n[ \t]*\n)[ \t]*(?:" + _CASED_WORD + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)*"
+    + _CASED_WORD + r"){1,3}|" + _CASELESS_WORD + r"(?:[ \t]+" + _CASELESS_WORD + r"){0,3})"
+    r"(?:,[ \t]*[\p{L}.]{1,12})?[ \t]*\n[ \t]*$"
+)
+# ... and the number ends its line.
+LINE_END_RIGHT = r"^[ \t]*(?:\n|$)"
 _ID_NOUNS = (
     r"account|acct|bank|card|order|invoice|policy|licen[cs]e|passport|member|customer"
+    r"|po|build|version|release|voucher|coupon|reg|registration|vin|plate"
     r"|reference|ref|routing|tracking|serial|ticket|case|id|tax|vat|item|model|part|social"
     r"|security|ssn|employee|student|patient|booking|confirmation|transaction|receipt|batch"
     r"|lot|sku|isbn|flight|room|page|pin|otp|user|client|claim|shipment|parcel|container"
@@ -92,7 +131,7 @@ NOT_PHONE_CONTEXT = r"(?i)\b(?:" + _ID_NOUNS + r")\W{0,3}(?:number|no|num|nr)\b"
 # "Serial no. 4821 7732"), or a currency sign: not a phone whatever its shape.
 NOT_PHONE_LEFT = (
     r"(?i)(?:\b(?:" + _ID_NOUNS + r"|sn)\b\.?(?:\s?(?:id|no|nr|num|number|#)"
-    r"\b\.?)?\s?(?:[:#=]|is|was)?\s?|#\s?|[$€£¥]\s?|\b(?:eur|usd|gbp|chf|jpy)\s)$"
+    r"\b\.?)?[ \t]?(?:[:#=]|is|was)?[ \t]?|#\s?|[$€£¥]\s?|\b(?:eur|usd|gbp|chf|jpy)\s)$"
 )
 # A unit or currency right after the digits ("12 345 678 EUR", "1 234 km", "85 %").
 NOT_PHONE_RIGHT = (

@@ -10,16 +10,20 @@ import polars as pl
 from llmops.guardrails import validators as v
 from llmops.guardrails.patterns import (
     ALL_LABELS,
+    LINE_END_RIGHT,
+    NAME_LINE_LEFT,
     NOT_PHONE_CONTEXT,
     NOT_PHONE_LEFT,
     NOT_PHONE_RIGHT,
     NOT_PHONE_STREET,
+    PHONE_CONTACT_AT,
     PHONE_CONTEXT,
     PHONE_CONTEXT_LIST,
     PHONE_CONTEXT_RIGHT,
     PHONE_CONTEXT_WEAK,
     PII_LABELS,
     SECRET_LABELS,
+    SIGNATURE_LEFT,
     SPEC_BY_LABEL,
     SSN_CONTEXT,
     PatternSpec,
@@ -36,7 +40,7 @@ _CAND_SCHEMA = {
     "confidence": pl.Float64,  # 1.0, lower for shapes that are known not to be real (EXAMPLE_SSNS)
 }
 EXAMPLE_CONFIDENCE = 0.5
-_LEFT_CONTEXT = 48
+_LEFT_CONTEXT = 96
 _RIGHT_CONTEXT = 32
 # A digit run continuing across a separator means the candidate is part of a longer number.
 _NUMERIC_CHAIN_RIGHT = r"^[.\-/:]\d"
@@ -195,7 +199,13 @@ def _validate_phone(df: pl.DataFrame) -> pl.DataFrame:
         | left.str.contains(PHONE_CONTEXT_LIST)
     )
     weak = left.str.contains(PHONE_CONTEXT_WEAK) & ~left.str.contains(NOT_PHONE_CONTEXT)
-    context = strong | (weak & (n_groups > 1))
+    # Where a local number without an area code is written: after a contact verb and "at"/"on",
+    # or alone on a line of a signature (after a closing, or right under a name line).
+    local_context = left.str.contains(PHONE_CONTACT_AT) | (
+        right.str.contains(LINE_END_RIGHT)
+        & (left.str.contains(SIGNATURE_LEFT) | left.str.contains(NAME_LINE_LEFT))
+    )
+    context = strong | local_context | (weak & (n_groups > 1))
     trunk = core.str.starts_with("0") & ~core.str.starts_with("00")
     by_shape = (
         nanp
@@ -204,7 +214,9 @@ def _validate_phone(df: pl.DataFrame) -> pl.DataFrame:
         | (trunk & nd.is_between(9, 13) & ~is_date & ~many_pairs & (singles <= 1))
         | phone_shape
     )
-    by_context = nd.is_between(7, 13) & ~is_date & ~many_pairs & context
+    # Local numbers reach down to six digits in groups ("61 04 87", "555 013").
+    long_enough = nd.is_between(7, 13) | ((nd == 6) & (n_groups >= 2))
+    by_context = long_enough & ~is_date & ~many_pairs & context
     id_label = left.str.contains(NOT_PHONE_LEFT)
     ok = (
         pl.when(intl & core.str.starts_with("00"))

@@ -47,6 +47,14 @@ POSITIVES = [
     ("Numbers to try: (06) 969 2706, 457 3143", "phone", "457 3143"),  # list continues
     ("Tél : 48182687", "phone", "48182687"),
     ("Phone: 2010 123 456", "phone", "2010 123 456"),  # year-like first group, phone word
+    # Round 4: local numbers without an area code, where people write them.
+    ("Nobody was picking up at 482 7713 this morning", "phone", "482 7713"),  # contact verb + at
+    ("Try me on 61 04 87 tonight", "phone", "61 04 87"),  # six digits in groups
+    ("Leave a message on 24 681357.", "phone", "24 681357"),
+    ("Kind regards,\n\nMara Olsen\nSenior Buyer\n555 0134", "phone", "555 0134"),  # signature
+    ("Cheers\nLot\n3924 7651\n", "phone", "3924 7651"),  # a name that is also an id noun
+    ("See you.\n\nAdalberto del Mate\n333 425\nam@example.org", "phone", "333 425"),
+    ("金凤兰\n5007 372", "phone", "5007 372"),  # a name in a caseless script
     ("ssn 078-05-1120 (voided)", "ssn", "078-05-1120"),
     ("visa 4111 1111 1111 1111 thanks", "card", "4111 1111 1111 1111"),
     ("visa 4111-1111-1111-1111", "card", "4111-1111-1111-1111"),
@@ -128,6 +136,13 @@ NEGATIVES = [
     "still wrong, my employee number is 4417 2209 118",  # an identifier's label, then "is"
     "date,temp,output 01-09-2020,100,5000,10 01-10-2020,120,4000,24",  # CSV fields and dates
     "date,prediction 01-12-2022,81 01-13-2022,60 01-14-2022,111",
+    # Round 4: the same places with identifiers, times and amounts.
+    "Sincerely,\nLisa Harris\nPO 29 83 49 23",  # an identifier's label on the number's line
+    "Build 81 62 60 52 passed at 10:14",
+    "Thanks,\nJo Wu\nInvoice 482 113",
+    "Ticket 482 113 was answered at 10:40 by Jo",  # the contact verb comes after the number
+    "Revenue\n482 113",  # one capitalised word over a number: a table, not a signature
+    "The summit is at 4 810 m; we were on 12 400 users at noon",
 ]
 
 
