@@ -103,7 +103,8 @@ _CLOSINGS = (
     r"|hälsningar|mvh|hilsen|pozdrawiam|pozdrav\w*|s\s+pozdravem|üdvözlettel|saudações|abraços?"
 )
 SIGNATURE_LEFT = (
-    r"(?i)(?:^|\n)[ \t]*(?:(?:best|kind|warm|warmest|many|with|all\s+the)\s+)?(?:" + _CLOSINGS
+    r"(?i)(?:^|\n)[ \t]*(?:(?:best|kind|warm|warmest|many|with|all\s+the)\s+)?(?:"
+    + _CLOSINGS
     + r")\b[^\n\d]{0,16}\n(?:[^\n\d]{0,64}\n){0,4}[ \t]*$"
 )
 # Or right under a name line that opens the text or a paragraph: two to four capitalised words
@@ -112,9 +113,10 @@ SIGNATURE_LEFT = (
 _CASED_WORD = r"\p{Lu}[\p{L}\p{M}'.\-]*"
 _CASELESS_WORD = r"\p{Lo}[\p{Lo}\p{M}'.\-]*"
 _PARTICLE = r"(?:de|du|da|di|del|della|der|den|van|von|la|le|bin|binti|al|el|y|dos|das|ten|ter)"
+_CASED_NAME = _CASED_WORD + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)*" + _CASED_WORD + r"){1,3}"
+_CASELESS_NAME = _CASELESS_WORD + r"(?:[ \t]+" + _CASELESS_WORD + r"){0,3}"
 NAME_LINE_LEFT = (
-    r"(?:^|\n[ \t]*\n)[ \t]*(?:" + _CASED_WORD + r"(?:[ \t]+(?:" + _PARTICLE + r"[ \t]+)*"
-    + _CASED_WORD + r"){1,3}|" + _CASELESS_WORD + r"(?:[ \t]+" + _CASELESS_WORD + r"){0,3})"
+    r"(?:^|\n[ \t]*\n)[ \t]*(?:" + _CASED_NAME + "|" + _CASELESS_NAME + ")"
     r"(?:,[ \t]*[\p{L}.]{1,12})?[ \t]*\n[ \t]*$"
 )
 # ... and the number ends its line.
