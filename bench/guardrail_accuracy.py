@@ -192,7 +192,7 @@ def traffic_scores(days: int, calls_per_day: int, seed: int) -> pl.DataFrame:
 
 
 def toxicity_scores(path: Path) -> tuple[pl.DataFrame, float, pl.DataFrame]:
-    """Lexicon per-class P/R/F1 on every row (nothing trained), plus a CV'd TF-IDF baseline."""
+    """Shipped toxicity labels per class on every row, plus a CV'd TF-IDF baseline."""
     df = pl.read_csv(path)
     t0 = time.perf_counter()
     scored = score_toxicity(df["comment_text"])
@@ -310,13 +310,25 @@ def injection_goals() -> list[Goal]:
 
 
 def toxicity_goals() -> list[Goal]:
-    """The shipped toxicity model's held-back figures (its card), when a trained model ships."""
-    from llmops.guardrails import toxicity
+    """The shipped toxicity rule's held-back figures, read from the model card."""
+    from llmops.guardrails.toxicity.model import card_path
 
-    holdout = getattr(toxicity, "toxicity_holdout_scores", None)
-    if holdout is None:
-        return [Goal("toxicity", "no trained model ships", "-", "R >= 0.90 at P >= 0.95", False)]
-    return [Goal(**g) for g in holdout()]
+    card = json.loads(card_path().read_text())
+    held = card["metrics"]["heldout_20pct"]
+    m = held["shipped rule (model or lexicon)"]
+    data = (
+        f"pooled tweets/comments/HateCheck, held-back 20% ({held['rows']} rows), {card['version']}"
+    )
+    return [
+        Goal(
+            "toxicity (model or lexicon)",
+            data,
+            _fmt(P=m["precision"], R=m["offensive_recall"])
+            + f" (offensive); hate R {m['hate_recall']:.2f}; clean flagged {m['clean_flag_rate']:.1%}",
+            "R >= 0.90 at P >= 0.95, hate R >= 0.85",
+            m["precision"] >= 0.95 and m["offensive_recall"] >= 0.90 and m["hate_recall"] >= 0.85,
+        )
+    ]
 
 
 def print_summary(goals: list[Goal]) -> None:
@@ -378,9 +390,11 @@ def main(argv: list[str] | None = None) -> int:
     if run_toxicity:
         _progress(f"toxicity: scoring {args.tox_file}")
         tox, tox_rps, base = toxicity_scores(args.tox_file)
-        print("\n## Toxicity lexicon (all 282 rows; nothing was trained on them)")
+        print(
+            "\n## Toxicity labels on jigsaw-sample (282 rows; in the model's training pool, so not a held-out figure)"
+        )
         print(tox.with_columns(pl.col("precision", "recall", "f1").round(3)))
-        print(f"toxicity lexicon speed: {tox_rps:,.0f} records/s")
+        print(f"toxicity speed: {tox_rps:,.0f} records/s (first call, model load included)")
         print("reference, not shipped: char+word TF-IDF LR, 5-fold CV on the same rows")
         print(base.with_columns(pl.col("precision", "recall", "f1").round(3)))
     if args.only in (None, "injection"):

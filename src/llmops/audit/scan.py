@@ -54,13 +54,15 @@ class AuditError(LlmopsError):
 
 
 def detector_versions() -> str:
-    """Versions of what produced the findings: audit rules, pattern set, model, lexicon."""
+    """Versions of what produced the findings: audit rules, pattern set, models, lexicon."""
     from llmops.guardrails.injection import MODEL_VERSION
     from llmops.guardrails.patterns import combined_regex
     from llmops.guardrails.toxicity import LEXICON_VERSION
+    from llmops.guardrails.toxicity import MODEL_VERSION as TOXICITY_MODEL
 
     patterns = hashlib.sha256(combined_regex().encode()).hexdigest()[:12]
-    return f"audit-{AUDIT_VERSION};patterns-{patterns};{MODEL_VERSION};{LEXICON_VERSION}"
+    versions = f"{MODEL_VERSION};{TOXICITY_MODEL};{LEXICON_VERSION}"
+    return f"audit-{AUDIT_VERSION};patterns-{patterns};{versions}"
 
 
 def residual_mask(text: str) -> str:

@@ -219,7 +219,11 @@ AUDITS: tuple[Column, ...] = (
     Column("first_call_at", "TIMESTAMPTZ", "earliest started_at in the batch"),
     Column("last_call_at", "TIMESTAMPTZ", "latest started_at in the batch"),
     Column("detectors", "VARCHAR", "detectors that ran, comma-separated"),
-    Column("detector_versions", "VARCHAR", "pattern hash, injection model and lexicon versions"),
+    Column(
+        "detector_versions",
+        "VARCHAR",
+        "pattern hash, injection and toxicity model and lexicon versions",
+    ),
     Column(
         "format_checked",
         "BIGINT",

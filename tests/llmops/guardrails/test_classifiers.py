@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,9 @@ from llmops.guardrails.features import SentenceEncoder
 from llmops.guardrails.injection import InjectionModel, load_card, load_model, model_path
 from llmops.guardrails.leakage import find_leaks
 from llmops.guardrails.output_format import check_format
-from llmops.guardrails.toxicity import score_toxicity
+from llmops.guardrails.toxicity import COUNT_COLUMNS, score_lexicon, score_toxicity
+from llmops.guardrails.toxicity import model as toxicity_model
+from llmops.guardrails.toxicity.model import predict_proba
 from llmops.guardrails.training import data_hashes, default_data_dir
 from llmops.simulators.traffic import text as tx
 
@@ -126,19 +129,56 @@ def test_traffic_simulator_benign_prompts_are_not_flagged_and_injections_are() -
 
 def test_toxicity_lexicon() -> None:
     texts = pl.Series(["you are a stupid idiot, fuck off", "thanks, that was helpful", None])
-    out = score_toxicity(texts)
+    out = score_lexicon(texts)
     assert out["toxic"].to_list() == [True, False, False]
     assert out["insult"][0] and out["obscene"][0]
-    assert score_toxicity(pl.Series(["I will kill you"]))["threat"].to_list() == [True]
+    assert score_lexicon(pl.Series(["I will kill you"]))["threat"].to_list() == [True]
 
 
 def test_a_slur_alone_is_hate_and_an_identity_word_alone_is_not() -> None:
     texts = pl.Series(
         ["shut it, retard", "gay and muslim employees get the same leave", "stupid immigrants"]
     )
+    for out in (score_lexicon(texts), score_toxicity(texts)):
+        assert out["toxic"].to_list() == [True, False, True]
+        assert out["identity_hate"].to_list() == [True, False, True]
+
+
+def test_toxic_is_the_model_at_its_threshold_or_the_lexicon() -> None:
+    texts = pl.Series(
+        [
+            "go back to your country you filthy animal",  # no lexicon word: the model's
+            "shut it, retard",  # a slur alone: the lexicon's
+            "What is the capital of France?",
+            "Please summarise this contract in three bullet points.",
+            "",
+            None,
+        ]
+    )
     out = score_toxicity(texts)
-    assert out["toxic"].to_list() == [True, False, True]
-    assert out["identity_hate"].to_list() == [True, False, True]
+    lex = score_lexicon(texts)
+    proba = predict_proba(texts, lex.select(COUNT_COLUMNS).to_numpy())
+    expected = lex["toxic"].to_numpy() | (proba >= toxicity_model.threshold())
+    assert out["toxic"].to_list() == expected.tolist() == [True, True, False, False, False, False]
+    assert not lex["toxic"][0] and proba[1] < toxicity_model.threshold()
+    assert score_toxicity(pl.Series([], dtype=pl.Utf8)).height == 0
+
+
+def test_toxicity_model_card_matches_the_weights() -> None:
+    card = json.loads(toxicity_model.card_path().read_text())
+    weights = toxicity_model.load_weights()
+    assert card["version"] == weights["version"] == toxicity_model.MODEL_VERSION
+    assert card["threshold"] == weights["threshold"]
+    assert weights["coef"].shape == (2 * toxicity_model.N_HASH + len(COUNT_COLUMNS),)
+    # Provenance of every source (repository, pinned commit, licence, file hashes) and the leak
+    # check against the evaluation tweets are recorded.
+    for name in ("tweeteval", "hatecheck", "surge", "davidson"):
+        source = card["training_data"][name]
+        assert len(source["commit"]) == 40 and source["license"] and source["files"]
+    assert card["leak_check"]["davidson_tweets"] > 20_000
+    held = card["metrics"]["heldout_20pct"]
+    assert held["rows"] > 5_000
+    assert set(held["shipped rule (model or lexicon)"]) >= {"precision", "hate_recall"}
 
 
 @pytest.mark.parametrize(

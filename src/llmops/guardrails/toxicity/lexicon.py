@@ -1,4 +1,4 @@
-"""Toxicity: a category lexicon (no training data), scored over a whole column with polars."""
+"""The toxicity lexicon: abusive-word categories counted over a whole column with polars."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from llmops.core.paths import package_path
 LEXICON_VERSION = "toxicity-lexicon-v3"
 TOXICITY_LABELS = ("toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate")
 THRESHOLD = 0.5
+COUNT_COLUMNS = ("n_obscene", "n_insult", "n_threat", "n_slur", "n_identity", "n_severe")
 
 LEXICON_FILE = package_path("guardrails", "models", f"{LEXICON_VERSION}.yaml")
 
@@ -63,8 +64,8 @@ def category_regexes() -> dict[str, str]:
     }
 
 
-def score_toxicity(texts: pl.Series) -> pl.DataFrame:
-    """Per-row lexicon hit counts, a 0-1 score, and the six Jigsaw-style boolean labels."""
+def score_lexicon(texts: pl.Series) -> pl.DataFrame:
+    """Per-row lexicon hit counts, a 0-1 lexicon score, and the six Jigsaw-style labels."""
     text = texts.cast(pl.Utf8).fill_null("")
     rx = category_regexes()
     frame = pl.DataFrame({"text": text}).with_row_index("row")
