@@ -20,14 +20,25 @@ TS_FIELDS = ("started_at", "ended_at", "first_token_at")
 FLOAT_FIELDS = ("latency_ms", "reported_cost_usd")
 
 
+# Bounds a real producer can reach: anything beyond quarantines the record with its field.
+TS_MIN_EPOCH_S, TS_MAX_EPOCH_S = 0, 7_258_118_400  # 1970-01-01 .. 2200-01-01 UTC
+MAX_TOKENS = 1_000_000_000  # per call and field
+
+
 def _ts(expr: str) -> str:
-    """SQL: a timestamp from epoch s/ms/us/ns numbers or ISO / 'YYYY-MM-DD HH:MM:SS' text (UTC)."""
+    """SQL: a timestamp from epoch s/ms/us/ns numbers or ISO / 'YYYY-MM-DD HH:MM:SS' text (UTC),
+    NULL outside 1970-2200 (NaN, Infinity, -1e20 and 1e300 included)."""
     d = f"TRY_CAST({expr} AS DOUBLE)"
+    secs = (
+        f"CASE WHEN {d} > 1e17 THEN {d} / 1e9 WHEN {d} > 1e14 THEN {d} / 1e6 "
+        f"WHEN {d} > 1e11 THEN {d} / 1e3 ELSE {d} END"
+    )
+    text = f"TRY_CAST({expr} AS TIMESTAMPTZ)"
+    lo, hi = TS_MIN_EPOCH_S, TS_MAX_EPOCH_S
     return (
-        f"CASE WHEN {d} IS NOT NULL THEN CASE "
-        f"WHEN {d} > 1e17 THEN to_timestamp({d} / 1e9) WHEN {d} > 1e14 THEN to_timestamp({d} / 1e6) "
-        f"WHEN {d} > 1e11 THEN to_timestamp({d} / 1e3) ELSE to_timestamp({d}) END "
-        f"ELSE TRY_CAST({expr} AS TIMESTAMPTZ) END"
+        f"CASE WHEN {d} IS NOT NULL THEN CASE WHEN isfinite({d}) AND ({secs}) BETWEEN {lo} AND {hi} "
+        f"THEN to_timestamp({secs}) END "
+        f"WHEN epoch({text}) BETWEEN {lo} AND {hi} THEN {text} END"
     )
 
 
@@ -76,20 +87,28 @@ def build_query(fmt: str) -> str:
         f"THEN 'missing field {name('started_at')}' END",
     ]
     for f in TS_FIELDS:
+        readable = (
+            f"(TRY_CAST(r_{f} AS DOUBLE) IS NOT NULL OR TRY_CAST(r_{f} AS TIMESTAMPTZ) IS NOT NULL)"
+        )
         checks.append(
-            f"CASE WHEN is_object AND r_{f} IS NOT NULL AND {f} IS NULL THEN "
-            f"format('field {name(f)}: not a timestamp ({{}})', left(r_{f}, 40)) END"
+            f"CASE WHEN is_object AND r_{f} IS NOT NULL AND {f} IS NULL THEN CASE WHEN {readable} "
+            f"THEN format('field {name(f)}: timestamp outside 1970-2200 ({{}})', left(r_{f}, 40)) "
+            f"ELSE format('field {name(f)}: not a timestamp ({{}})', left(r_{f}, 40)) END END"
         )
     for f in INT_FIELDS:
         checks.append(
             f"CASE WHEN is_object AND r_{f} IS NOT NULL AND {f} IS NULL THEN "
             f"format('field {name(f)}: not an integer ({{}})', left(r_{f}, 40)) "
-            f"WHEN {f} < 0 THEN format('field {name(f)}: negative count ({{}})', {f}) END"
+            f"WHEN {f} < 0 THEN format('field {name(f)}: negative count ({{}})', {f}) "
+            f"WHEN {f} >= {MAX_TOKENS} THEN "
+            f"format('field {name(f)}: count of 10^9 or more ({{}})', {f}) END"
         )
     for f in FLOAT_FIELDS:
         checks.append(
             f"CASE WHEN is_object AND r_{f} IS NOT NULL AND {f} IS NULL THEN "
-            f"format('field {name(f)}: not a number ({{}})', left(r_{f}, 40)) END"
+            f"format('field {name(f)}: not a number ({{}})', left(r_{f}, 40)) "
+            f"WHEN NOT isfinite({f}) OR {f} < 0 THEN "
+            f"format('field {name(f)}: not a finite non-negative number ({{}})', left(r_{f}, 40)) END"
         )
     typed = ",\n  ".join(
         [f"{_ts('r_' + f)} AS {f}" for f in TS_FIELDS]

@@ -173,3 +173,41 @@ def test_invalid_utf8_and_control_characters_are_quarantined_not_fatal(settings,
     con.close()
     assert lines == [2, 3]
     assert ids == ["call-1", "call-4"]
+
+
+def test_out_of_range_values_quarantine_their_record_and_the_rollup_still_runs(
+    settings, tmp_path: Path
+) -> None:
+    """Issue 17: one poison timestamp crashed the whole file; one huge token count broke every
+    later rollup; NaN / Infinity latency and cost were accepted."""
+    from llmops.costs.rollup import run_rollup
+
+    poison = [
+        record(2, startTime="NaN"),
+        record(3, startTime="Infinity"),
+        record(4, startTime=-1e20),
+        record(5, startTime=1e300),
+        record(6, startTime="9999-01-01T00:00:00Z"),
+        record(7, prompt_tokens=9223372036854775807),
+        record(8, completion_tokens=1_000_000_000),
+        record(9, response_time="NaN"),
+        record(10, response_cost="Infinity"),
+        record(11, response_cost=-0.5),
+    ]
+    path = tmp_path / "poison.jsonl"
+    path.write_text("\n".join([record(1), *poison, record(12)]) + "\n")
+    result = ingest_file(path, settings)
+    assert (result.records, result.accepted, result.quarantined) == (12, 2, 10)
+    con = connect(settings.lake_dir)
+    rows = con.sql("SELECT source_line, reason FROM quarantine ORDER BY source_line").fetchall()
+    con.close()
+    reasons = dict(rows)
+    for line in (2, 3, 4, 5, 6):
+        assert reasons[line].startswith("field startTime: timestamp outside 1970-2200"), reasons
+    assert reasons[7].startswith("field prompt_tokens: count of 10^9 or more")
+    assert reasons[8].startswith("field completion_tokens: count of 10^9 or more")
+    assert reasons[9].startswith("field response_time: not a finite non-negative number")
+    assert reasons[10].startswith("field response_cost: not a finite non-negative number")
+    assert reasons[11].startswith("field response_cost: not a finite non-negative number")
+    rolled = run_rollup(settings)  # and again: the accepted rows never break a rollup
+    assert run_rollup(settings) == rolled
