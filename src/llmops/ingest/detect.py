@@ -29,7 +29,7 @@ def sample_lines(lines: Iterable[str], limit: int = 50) -> list[Any]:
     for line in lines:
         try:
             out.append(json.loads(line))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than json allows
             continue
         if len(out) >= limit:
             break

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -222,6 +223,11 @@ def load_json_document(path: Path) -> Any:
                 pass
         raise IngestError(
             f"{path}: line {exc.lineno}, column {exc.colno}: invalid JSON: {exc.msg}"
+        ) from exc
+    except RecursionError as exc:
+        raise IngestError(
+            f"{path}: JSON nested deeper than the parser allows "
+            f"(about {sys.getrecursionlimit()} levels)"
         ) from exc
 
 

@@ -275,6 +275,8 @@ def _json_body(body: bytes, content_type: str) -> dict[str, Any]:
         ) from exc
     except UnicodeDecodeError as exc:
         raise Rejected(400, f"body is not UTF-8 JSON: {exc.reason} at byte {exc.start}") from exc
+    except RecursionError as exc:
+        raise Rejected(400, "body is JSON nested deeper than the parser allows") from exc
     if not isinstance(payload, dict):
         raise Rejected(400, f"body is JSON {type(payload).__name__}, not an object")
     return payload

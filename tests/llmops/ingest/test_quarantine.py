@@ -211,3 +211,16 @@ def test_out_of_range_values_quarantine_their_record_and_the_rollup_still_runs(
     assert reasons[11].startswith("field response_cost: not a finite non-negative number")
     rolled = run_rollup(settings)  # and again: the accepted rows never break a rollup
     assert run_rollup(settings) == rolled
+
+
+def test_deeply_nested_json_is_quarantined_or_named_never_a_crash(settings, tmp_path: Path) -> None:
+    """Issue 17: a RecursionError from nesting crashed the file (only ValueError was caught)."""
+    deep = '{"model": ' + "[" * 100_000 + "]" * 100_000 + "}"
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text("\n".join([deep, record(1), record(2)]) + "\n")
+    result = ingest_file(lines, settings)
+    assert (result.records, result.accepted, result.quarantined) == (3, 2, 1)
+    document = tmp_path / "deep.json"
+    document.write_text(deep)
+    with pytest.raises(IngestError, match=f"{document}: JSON nested deeper"):
+        ingest_file(document, settings)

@@ -271,6 +271,7 @@ def _raw_post(url: str, length_header: bytes, body: bytes) -> bytes:
         (b'{"ref": "refs/heads/main", ', "body is not valid JSON: Expecting property name"),
         (b"[1, 2]", "body is JSON list, not an object"),
         (b"\xff\xfe{}", "not valid JSON"),
+        (b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "nested deeper"),  # was a 500
         (json.dumps({"ref": "refs/heads/main"}).encode(), "field repository.full_name is missing"),
         (
             json.dumps(
