@@ -132,12 +132,17 @@ class Receiver:
             raise Rejected(409, str(exc)) from exc
         answer = {"provider": delivery.provider, "event": event, "delivery_id": delivery_id}
         if isinstance(parsed, Ignored):
+            self.store.complete_delivery(delivery.provider, delivery_id)
             return Outcome(202, {**answer, "status": "ignored", "message": parsed.reason})
         try:
-            return self._act(parsed, delivery_id, answer)
+            outcome = self._act(parsed, delivery_id, answer)
         except Exception:
             self.store.release_delivery(delivery.provider, delivery_id)
             raise
+        # Only now, with every event emitted, is the delivery done (a crash before this line
+        # leaves it open, and the host's redelivery is processed again, not answered 409).
+        self.store.complete_delivery(delivery.provider, delivery_id)
+        return outcome
 
     def _act(self, parsed: Push | Merge, delivery_id: str, answer: dict[str, Any]) -> Outcome:
         """Find the changed prompts and emit one event each."""
@@ -243,6 +248,7 @@ class Receiver:
                     f"emitted before the failure: {[e['prompt'] for e in emitted]}; "
                     "the delivery was forgotten so the host can redeliver it",
                 ) from exc
+            self.store.confirm_prompt(event.repository, commit_sha, event.path)
             emitted.append(summary)
         answer |= {"events": emitted, "skipped": skipped}
         if not emitted:
